@@ -1,0 +1,1 @@
+"""The payments company's domain: markets, money, policies and account actions."""

@@ -1,0 +1,100 @@
+"""Real databases for every test: a SQLite file and a PostgreSQL schema of its own."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from deskpilot.clock import FixedClock
+from deskpilot.db import Database, upgrade
+from deskpilot.domain.actions import AccountService
+
+TODAY = date(2026, 6, 15)
+NOW = datetime(2026, 6, 15, 12, 0, tzinfo=UTC)
+PG_ADMIN = os.environ.get("DESKPILOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def _pg_available() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return None
+    except psycopg.Error as exc:
+        return str(exc)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db.engine)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_ready() -> None:
+    problem = _pg_available()
+    if problem is None:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"PostgreSQL is required in CI but unreachable: {problem}")
+    pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}: {problem}")
+
+
+def _pg_database(request: pytest.FixtureRequest) -> Iterator[Database]:
+    request.getfixturevalue("pg_ready")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    url = PG_ADMIN.replace("postgresql://", "postgresql+psycopg://")
+    sep = "&" if "?" in url else "?"
+    db = Database(f"{url}{sep}options=-csearch_path%3D{schema}")
+    upgrade(db.engine)
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def _sqlite_database(tmp_path: Path, template: Path) -> Iterator[Database]:
+    path = tmp_path / "deskpilot.db"
+    shutil.copy(template, path)
+    db = Database(f"sqlite:///{path}")
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    """A migrated, empty database: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield from _sqlite_database(tmp_path, sqlite_template)
+    else:
+        yield from _pg_database(request)
+
+
+@pytest.fixture
+def sqlite_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    yield from _sqlite_database(tmp_path, sqlite_template)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def service(db: Database, clock: FixedClock) -> AccountService:
+    return AccountService(db, clock)

@@ -1,0 +1,97 @@
+"""Factories: customers in a chosen state, built with the seeder's own builder."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+
+from deskpilot.db import Database
+from deskpilot.db import models as m
+from deskpilot.domain.enums import CustomerStatus, LedgerKind
+from deskpilot.domain.markets import market_for
+from deskpilot.seed._builder import CustomerBuilder, IdSource, new_rows
+from deskpilot.seed.generator import TABLES, _ensure_merchants, _flush, _start_ids
+from tests.conftest import TODAY
+
+
+@dataclass(frozen=True)
+class Made:
+    """A customer made by a factory, with their order references in archetype order."""
+
+    customer_id: int
+    orders: list[str]
+
+
+def make_customer(
+    db: Database,
+    *orders: str,
+    country: str = "GB",
+    verified: bool = True,
+    card: str = "active",
+    status: CustomerStatus = CustomerStatus.ACTIVE,
+    seed: int = 7,
+) -> Made:
+    """A customer with one order per archetype (see deskpilot.seed._builder.ARCHETYPES)."""
+    rows = new_rows()
+    with db.engine.begin() as conn:
+        ids = IdSource()
+        _start_ids(conn, ids)
+        merchants = _ensure_merchants(conn)
+        b = CustomerBuilder(ids, rows, random.Random(seed), TODAY, market_for(country), merchants)
+        cid = b.customer(verified=verified, status=status)
+        b.card(card)
+        for arch in orders:
+            b.order(arch)
+        refs = [r["reference"] for r in rows["orders"]]
+        _flush(conn, rows)
+    if db.dialect == "postgresql":
+        from deskpilot.seed.generator import _fix_sequences
+
+        _fix_sequences(db)
+    return Made(cid, refs)
+
+
+def snapshot(db: Database) -> dict[str, Any]:
+    """Every table's row count plus money totals: equal snapshots mean nothing changed."""
+    out: dict[str, Any] = {}
+    with db.session() as s:
+        for table in [*TABLES, "tickets", "idempotency_keys"]:
+            t = m.Base.metadata.tables[table]
+            out[table] = s.scalar(select(func.count()).select_from(t))
+        out["ledger_sum"] = s.scalar(select(func.coalesce(func.sum(m.LedgerEntry.amount_minor), 0)))
+        out["installments"] = s.execute(select(
+            m.Installment.id, m.Installment.status, m.Installment.due_date,
+            m.Installment.paid_minor, m.Installment.credited_minor).order_by(m.Installment.id)).all()
+        out["cards"] = s.execute(select(m.Card.id, m.Card.status).order_by(m.Card.id)).all()
+        out["customers"] = s.execute(select(
+            m.Customer.id, m.Customer.email, m.Customer.phone, m.Customer.status,
+            m.Customer.address_line).order_by(m.Customer.id)).all()
+        out["fees"] = s.execute(select(m.Fee.id, m.Fee.status).order_by(m.Fee.id)).all()
+        out["methods"] = s.execute(select(m.PaymentMethod.id, m.PaymentMethod.is_autopay)
+                                   .order_by(m.PaymentMethod.id)).all()
+    return out
+
+
+def money_invariant(db: Database, customer_id: int) -> tuple[int, int]:
+    """(ledger balance, outstanding installments + unpaid fees): must always be equal."""
+    with db.session() as s:
+        ledger = s.scalar(select(func.coalesce(func.sum(m.LedgerEntry.amount_minor), 0)).where(
+            m.LedgerEntry.customer_id == customer_id)) or 0
+        insts = s.scalars(select(m.Installment).where(
+            m.Installment.customer_id == customer_id)).all()
+        fees = s.scalar(select(func.coalesce(func.sum(m.Fee.amount_minor), 0)).where(
+            m.Fee.customer_id == customer_id, m.Fee.status == "charged")) or 0
+    outstanding = sum(i.outstanding_minor for i in insts if i.status not in ("paid", "cancelled"))
+    return int(ledger), int(outstanding + fees)
+
+
+def ledger_totals(db: Database, customer_id: int) -> dict[str, int]:
+    with db.session() as s:
+        rows = s.execute(select(m.LedgerEntry.kind, func.sum(m.LedgerEntry.amount_minor)).where(
+            m.LedgerEntry.customer_id == customer_id).group_by(m.LedgerEntry.kind)).all()
+    totals = {k.value: 0 for k in LedgerKind}
+    totals.update({k: int(v) for k, v in rows})
+    return totals
