@@ -84,7 +84,8 @@ class CustomerBuilder:
         self.method_id = 0
 
     def add(self, table: str, **values: Any) -> int:
-        values.setdefault("id", self.ids.next(table))
+        if "id" not in values:
+            values["id"] = self.ids.next(table)
         self.rows[table].append(values)
         return int(values["id"])
 
