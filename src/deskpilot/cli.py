@@ -21,8 +21,11 @@ from deskpilot.domain.enums import ActorKind
 from deskpilot.errors import DeskPilotError
 from deskpilot.seed import seed as run_seed
 
-app = typer.Typer(help="DeskPilot: AI customer service for payments companies.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="DeskPilot: AI customer service for payments companies.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Database schema.")
 app.add_typer(db_app, name="db")
 console = Console()
@@ -46,22 +49,32 @@ def db_upgrade() -> None:
 def seed(
     customers: Annotated[int, typer.Option(min=1, max=5_000_000, help="How many customers")] = 200,
     seed: Annotated[int, typer.Option(help="Random seed; same seed and day, same data")] = 1,
-    today: Annotated[str | None, typer.Option(help="Anchor date YYYY-MM-DD (default today)")] = None,
+    today: Annotated[
+        str | None, typer.Option(help="Anchor date YYYY-MM-DD (default today)")
+    ] = None,
 ) -> None:
     """Create a deterministic demo data set of any size in DESKPILOT_DATABASE_URL."""
     db = _database()
     upgrade(db.engine)
     anchor = date.fromisoformat(today) if today else datetime.now(UTC).date()
     started = datetime.now(UTC)
-    with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=err_console) as bar:
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+    ) as bar:
         task = bar.add_task("Seeding customers", total=customers)
-        report = run_seed(db, customers, seed=seed, today=anchor,
-                          progress=lambda n: bar.update(task, completed=n))
+        report = run_seed(
+            db, customers, seed=seed, today=anchor, progress=lambda n: bar.update(task, completed=n)
+        )
     secs = (datetime.now(UTC) - started).total_seconds()
-    console.print(f"Seeded {report.customers:,} customers ({report.rows:,} rows) from id "
-                  f"{report.first_customer_id} in {secs:.1f} s "
-                  f"({report.customers / max(secs, 1e-9):,.0f} customers/s)")
+    console.print(
+        f"Seeded {report.customers:,} customers ({report.rows:,} rows) from id "
+        f"{report.first_customer_id} in {secs:.1f} s "
+        f"({report.customers / max(secs, 1e-9):,.0f} customers/s)"
+    )
 
 
 @app.command()
@@ -116,10 +129,15 @@ def start(
 
 def _print_overview(db: Database) -> None:
     with db.session() as s:
-        counts = {t.__tablename__: s.scalar(select(func.count()).select_from(t)) or 0
-                  for t in (m.Customer, m.Order, m.Installment, m.Refund, m.Dispute, m.Card)}
-        markets = s.execute(select(m.Customer.country, func.count()).group_by(
-            m.Customer.country).order_by(func.count().desc())).all()
+        counts = {
+            t.__tablename__: s.scalar(select(func.count()).select_from(t)) or 0
+            for t in (m.Customer, m.Order, m.Installment, m.Refund, m.Dispute, m.Card)
+        }
+        markets = s.execute(
+            select(m.Customer.country, func.count())
+            .group_by(m.Customer.country)
+            .order_by(func.count().desc())
+        ).all()
     console.print(f"[bold]DeskPilot[/] database: {db.engine.url.render_as_string()}")
     table = Table("table", "rows")
     for name, n in counts.items():
@@ -129,8 +147,9 @@ def _print_overview(db: Database) -> None:
     service = AccountService(db)
     overview = service.run("get_customer_overview", Actor(ActorKind.SYSTEM, "cli", 1), {})
     console.print_json(overview.model_dump_json())
-    console.print("Try: [cyan]deskpilot actions[/], "
-                  "[cyan]deskpilot call list_orders --customer 1[/]")
+    console.print(
+        "Try: [cyan]deskpilot actions[/], [cyan]deskpilot call list_orders --customer 1[/]"
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

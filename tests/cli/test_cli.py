@@ -15,8 +15,14 @@ def _cli(*args: str, db: Path | None = None) -> subprocess.CompletedProcess[str]
     env = {k: v for k, v in os.environ.items() if not k.startswith("DESKPILOT_")}
     if db is not None:
         env["DESKPILOT_DATABASE_URL"] = f"sqlite:///{db}"
-    return subprocess.run([sys.executable, "-m", "deskpilot.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=300, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "deskpilot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_that_actions_json_lists_every_action_with_schemas() -> None:
@@ -40,9 +46,16 @@ def test_that_seed_then_call_works_on_a_fresh_sqlite_file(tmp_path: Path) -> Non
     assert orders.returncode == 0, orders.stderr
     assert json.loads(orders.stdout)["orders"]
 
-    refused = _cli("call", "issue_refund", "--customer", "1", "--args",
-                   '{"order_reference": "DP-100001", "amount_minor": 1, "currency": "GBP", '
-                   '"reason": "x", "idempotency_key": "cli-00001"}', db=db)
+    refused = _cli(
+        "call",
+        "issue_refund",
+        "--customer",
+        "1",
+        "--args",
+        '{"order_reference": "DP-100001", "amount_minor": 1, "currency": "GBP", '
+        '"reason": "x", "idempotency_key": "cli-00001"}',
+        db=db,
+    )
     assert refused.returncode == 1
     assert json.loads(refused.stdout)["error"]["code"] == "permission_denied"
 

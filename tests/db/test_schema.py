@@ -21,5 +21,7 @@ def test_that_migrations_match_the_models(db: Database) -> None:
 
 def test_that_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        UTCDateTime().process_bind_param(datetime(2026, 1, 1), __import__(
-            "sqlalchemy.dialects.sqlite", fromlist=["dialect"]).dialect())
+        UTCDateTime().process_bind_param(
+            datetime(2026, 1, 1),
+            __import__("sqlalchemy.dialects.sqlite", fromlist=["dialect"]).dialect(),
+        )

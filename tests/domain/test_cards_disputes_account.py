@@ -34,8 +34,11 @@ def test_that_a_card_is_frozen_and_unfrozen(service: AccountService, db: Databas
 def test_that_a_stolen_card_is_blocked_and_replaced(service: AccountService, db: Database) -> None:
     c = make_customer(db, "paid_off", card="frozen", seed=1)
     card = next(x for x in _cards(service, c.customer_id) if x["kind"] == "physical")
-    out = service.run("report_card_lost_stolen", Actor.assistant(c.customer_id),
-                      {"card_id": card["id"], "reason": "stolen"}).model_dump()
+    out = service.run(
+        "report_card_lost_stolen",
+        Actor.assistant(c.customer_id),
+        {"card_id": card["id"], "reason": "stolen"},
+    ).model_dump()
     assert out["blocked"]["status"] == "blocked" and out["blocked"]["block_reason"] == "stolen"
     assert out["replacement"]["replaces_card_id"] == card["id"]
     assert out["replacement"]["status"] == "ordered"
@@ -50,8 +53,11 @@ def test_that_a_dispute_pauses_payments_and_only_one_can_be_open(
 ) -> None:
     c = make_customer(db, "delivered_recent")
     actor = Actor.assistant(c.customer_id)
-    out = service.run("open_dispute", actor, {"order_reference": c.orders[0], "reason": "damaged",
-                                              "description": "arrived broken"}).model_dump()
+    out = service.run(
+        "open_dispute",
+        actor,
+        {"order_reference": c.orders[0], "reason": "damaged", "description": "arrived broken"},
+    ).model_dump()
     assert out["dispute"]["status"] == "awaiting_merchant"
     assert out["paused_installments"] > 0
     plan = service.run("get_payment_plan", actor, {"order_reference": c.orders[0]}).model_dump()
@@ -65,11 +71,17 @@ def test_that_a_dispute_after_120_days_is_refused(service: AccountService, db: D
     with db.transaction() as s:
         from datetime import UTC, datetime
 
-        s.execute(update(m.Order).where(m.Order.customer_id == c.customer_id)
-                  .values(purchased_at=datetime(2026, 1, 1, tzinfo=UTC)))
+        s.execute(
+            update(m.Order)
+            .where(m.Order.customer_id == c.customer_id)
+            .values(purchased_at=datetime(2026, 1, 1, tzinfo=UTC))
+        )
     with pytest.raises(PolicyRefused) as err:
-        service.run("open_dispute", Actor.customer(c.customer_id),
-                    {"order_reference": c.orders[0], "reason": "unauthorised"})
+        service.run(
+            "open_dispute",
+            Actor.customer(c.customer_id),
+            {"order_reference": c.orders[0], "reason": "unauthorised"},
+        )
     assert err.value.rule == "dispute_window"
 
 
@@ -78,16 +90,22 @@ def test_that_an_unknown_dispute_reason_is_invalid_input(
 ) -> None:
     c = make_customer(db, "delivered_recent")
     with pytest.raises(InvalidInput):
-        service.run("open_dispute", Actor.customer(c.customer_id),
-                    {"order_reference": c.orders[0], "reason": "changed my mind"})
+        service.run(
+            "open_dispute",
+            Actor.customer(c.customer_id),
+            {"order_reference": c.orders[0], "reason": "changed my mind"},
+        )
 
 
 def test_that_a_verified_customer_updates_email_and_phone(
     service: AccountService, db: Database
 ) -> None:
     c = make_customer(db, "paid_off", country="DE")
-    out = service.run("update_contact_details", Actor.customer(c.customer_id),
-                      {"email": "Neu.Adresse@Example.org", "phone": "0151 23456789"}).model_dump()
+    out = service.run(
+        "update_contact_details",
+        Actor.customer(c.customer_id),
+        {"email": "Neu.Adresse@Example.org", "phone": "0151 23456789"},
+    ).model_dump()
     assert out["email"] == "Neu.Adresse@example.org"
     assert out["phone"] == "+4915123456789"
     assert set(out["changed"]) == {"email", "phone"}
@@ -114,19 +132,22 @@ def test_that_an_unverified_customer_cannot_change_contact_details(
 ) -> None:
     c = make_customer(db, "paid_off", verified=False)
     with pytest.raises(PolicyRefused) as err:
-        service.run("update_contact_details", Actor.customer(c.customer_id),
-                    {"email": "new@example.org"})
+        service.run(
+            "update_contact_details", Actor.customer(c.customer_id), {"email": "new@example.org"}
+        )
     assert err.value.rule == "verified_identity"
 
 
 def test_that_receipts_and_statements_are_produced(service: AccountService, db: Database) -> None:
     c = make_customer(db, "delivered_recent")
     actor = Actor.customer(c.customer_id)
-    receipt = service.run("request_document", actor,
-                          {"kind": "receipt", "order_reference": c.orders[0]}).model_dump()
+    receipt = service.run(
+        "request_document", actor, {"kind": "receipt", "order_reference": c.orders[0]}
+    ).model_dump()
     assert c.orders[0] in receipt["content"] and "Total: GBP" in receipt["content"]
-    statement = service.run("request_document", actor,
-                            {"kind": "statement", "month": "2026-06"}).model_dump()
+    statement = service.run(
+        "request_document", actor, {"kind": "statement", "month": "2026-06"}
+    ).model_dump()
     assert "payment" in statement["content"] and "Balance today" in statement["content"]
     with pytest.raises(InvalidInput):
         service.run("request_document", actor, {"kind": "statement", "month": "2026-13"})
@@ -149,6 +170,9 @@ def test_that_an_account_closes_only_with_zero_balance(
     assert closed.value.rule == "account_open"
     # a closed account can still be looked at and still reach a human
     service.run("get_customer_overview", Actor.customer(settled.customer_id), {})
-    ticket = service.run("create_ticket", Actor.customer(settled.customer_id),
-                         {"subject": "Question about my closed account"}).model_dump()
+    ticket = service.run(
+        "create_ticket",
+        Actor.customer(settled.customer_id),
+        {"subject": "Question about my closed account"},
+    ).model_dump()
     assert ticket["status"] == "open"

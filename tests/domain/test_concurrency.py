@@ -38,8 +38,9 @@ def _race(n: int, fn: Callable[[int], Any]) -> list[Any]:
 
 def _count(db: Database, model: Any, cid: int) -> int:
     with db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(model).where(
-            model.customer_id == cid)) or 0)
+        return int(
+            s.scalar(select(func.count()).select_from(model).where(model.customer_id == cid)) or 0
+        )
 
 
 def test_that_simultaneous_identical_payments_move_money_once(
@@ -64,8 +65,13 @@ def test_that_simultaneous_identical_refunds_move_money_once(
 ) -> None:
     c = make_customer(db, "delivered_recent")
     agent = Actor.agent("a-9", c.customer_id)
-    req = {"order_reference": c.orders[0], "amount_minor": 500, "currency": "GBP",
-           "reason": "goodwill", "idempotency_key": "refund-race-1"}
+    req = {
+        "order_reference": c.orders[0],
+        "amount_minor": 500,
+        "currency": "GBP",
+        "reason": "goodwill",
+        "idempotency_key": "refund-race-1",
+    }
 
     results = _race(6, lambda _: service.run("issue_refund", agent, req).model_dump())
 
@@ -83,8 +89,14 @@ def test_that_two_different_payments_of_one_installment_charge_once(
     inst = service.run("list_upcoming_installments", actor, {}).model_dump()["installments"][0]
     payments_before = _count(db, m.Payment, c.customer_id)
 
-    results = _race(4, lambda i: service.run(
-        "pay_installment", actor, {"installment_id": inst["id"], "idempotency_key": f"k-{i:08d}"}))
+    results = _race(
+        4,
+        lambda i: service.run(
+            "pay_installment",
+            actor,
+            {"installment_id": inst["id"], "idempotency_key": f"k-{i:08d}"},
+        ),
+    )
 
     ok = [r for r in results if not isinstance(r, DeskPilotError)]
     refused = [r for r in results if isinstance(r, DeskPilotError)]

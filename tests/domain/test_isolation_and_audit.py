@@ -17,10 +17,12 @@ from tests.factories import make_customer, snapshot
 
 def _foreign_payloads(svc: AccountService, victim: int, ref: str) -> dict[str, dict[str, Any]]:
     inst = svc.run("list_upcoming_installments", Actor.customer(victim), {}).model_dump()[
-        "installments"][0]["id"]
+        "installments"
+    ][0]["id"]
     card = svc.run("get_card_status", Actor.customer(victim), {}).model_dump()["cards"][0]["id"]
     method = svc.run("list_payment_methods", Actor.customer(victim), {}).model_dump()[
-        "payment_methods"][0]["id"]
+        "payment_methods"
+    ][0]["id"]
     fee = svc.run("get_fee_history", Actor.customer(victim), {}).model_dump()["fees"][0]["id"]
     key = "steal-00001"
     return {
@@ -48,8 +50,7 @@ def test_that_no_action_reaches_another_customers_data(
     payloads = _foreign_payloads(service, victim.customer_id, victim.orders[0])
     before = snapshot(db)
     for name, payload in payloads.items():
-        for actor in (Actor.customer(attacker.customer_id),
-                      Actor.assistant(attacker.customer_id)):
+        for actor in (Actor.customer(attacker.customer_id), Actor.assistant(attacker.customer_id)):
             with pytest.raises(NotFound) as err:
                 service.run(name, actor, payload)
             assert err.value.rule == "own_data_only", name
@@ -66,8 +67,9 @@ def test_that_a_foreign_order_looks_exactly_like_a_missing_one(
         service.run("get_order", actor, {"order_reference": victim.orders[0]})
     with pytest.raises(NotFound) as missing:
         service.run("get_order", actor, {"order_reference": "DP-999999"})
-    assert str(foreign.value).replace(victim.orders[0], "X") == \
-        str(missing.value).replace("DP-999999", "X")
+    assert str(foreign.value).replace(victim.orders[0], "X") == str(missing.value).replace(
+        "DP-999999", "X"
+    )
 
 
 def test_that_lookups_list_only_the_customers_own_rows(
@@ -77,16 +79,20 @@ def test_that_lookups_list_only_the_customers_own_rows(
     b = make_customer(db, "refund_pending", "disputed", "return_registered", seed=9)
     for name in ("list_orders", "list_refunds", "list_disputes", "list_returns"):
         out = service.run(name, Actor.customer(a.customer_id), {}).model_dump()
-        refs = {row.get("order_reference", row.get("reference"))
-                for rows in out.values() for row in rows}
+        refs = {
+            row.get("order_reference", row.get("reference"))
+            for rows in out.values()
+            for row in rows
+        }
         assert refs and refs <= set(a.orders), name
         assert not refs & set(b.orders)
 
 
 def test_that_every_action_and_refusal_is_audited(service: AccountService, db: Database) -> None:
     c = make_customer(db, "delivered_recent")
-    card = service.run("get_card_status", Actor.customer(c.customer_id), {}).model_dump()[
-        "cards"][0]["id"]
+    card = service.run("get_card_status", Actor.customer(c.customer_id), {}).model_dump()["cards"][
+        0
+    ]["id"]
     service.run("freeze_card", Actor.customer(c.customer_id), {"card_id": card})
     with pytest.raises(NotFound):
         service.run("get_order", Actor.assistant(c.customer_id), {"order_reference": "DP-1"})

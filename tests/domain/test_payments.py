@@ -46,10 +46,14 @@ def test_that_extending_an_overdue_installment_makes_it_scheduled_again(
     overdue = [i for i in _open_installments(service, c.customer_id) if i["status"] == "overdue"]
     target = max(overdue, key=lambda i: i["due_date"])
     days = 30
-    out = service.run("extend_due_date", Actor.customer(c.customer_id),
-                      {"installment_id": target["id"], "days": days}).model_dump()
-    expected = "scheduled" if target["due_date"] + timedelta(days=days) >= date(2026, 6, 15) \
-        else "overdue"
+    out = service.run(
+        "extend_due_date",
+        Actor.customer(c.customer_id),
+        {"installment_id": target["id"], "days": days},
+    ).model_dump()
+    expected = (
+        "scheduled" if target["due_date"] + timedelta(days=days) >= date(2026, 6, 15) else "overdue"
+    )
     assert out["installment"]["status"] == expected
 
 
@@ -70,8 +74,16 @@ def test_that_paying_an_installment_moves_money_once_per_idempotency_key(
     after = service.run("get_balance", actor, {}).model_dump()["balance"]["minor"]
     assert balance - after == inst["outstanding"]["minor"]
     with db.session() as s:
-        assert len(s.scalars(select(m.Payment).where(m.Payment.customer_id == c.customer_id,
-                                                     m.Payment.id == first["payment_id"])).all()) == 1
+        assert (
+            len(
+                s.scalars(
+                    select(m.Payment).where(
+                        m.Payment.customer_id == c.customer_id, m.Payment.id == first["payment_id"]
+                    )
+                ).all()
+            )
+            == 1
+        )
     ledger, owed = money_invariant(db, c.customer_id)
     assert ledger == owed
 
@@ -82,23 +94,31 @@ def test_that_a_reused_key_with_a_different_request_is_refused(
     c = make_customer(db, "delivered_recent")
     actor = Actor.customer(c.customer_id)
     a, b = _open_installments(service, c.customer_id)[:2]
-    service.run("pay_installment", actor, {"installment_id": a["id"], "idempotency_key": "k-000001"})
+    service.run(
+        "pay_installment", actor, {"installment_id": a["id"], "idempotency_key": "k-000001"}
+    )
     before = snapshot(db)
     with pytest.raises(Conflict) as err:
-        service.run("pay_installment", actor,
-                    {"installment_id": b["id"], "idempotency_key": "k-000001"})
+        service.run(
+            "pay_installment", actor, {"installment_id": b["id"], "idempotency_key": "k-000001"}
+        )
     assert err.value.rule == "idempotency"
     assert snapshot(db) == before
 
 
-def test_that_a_paid_installment_cannot_be_paid_again(service: AccountService, db: Database) -> None:
+def test_that_a_paid_installment_cannot_be_paid_again(
+    service: AccountService, db: Database
+) -> None:
     c = make_customer(db, "delivered_recent")
     actor = Actor.customer(c.customer_id)
     inst = _open_installments(service, c.customer_id)[0]
-    service.run("pay_installment", actor, {"installment_id": inst["id"], "idempotency_key": "k-1-aaaa"})
+    service.run(
+        "pay_installment", actor, {"installment_id": inst["id"], "idempotency_key": "k-1-aaaa"}
+    )
     with pytest.raises(PolicyRefused) as err:
-        service.run("pay_installment", actor,
-                    {"installment_id": inst["id"], "idempotency_key": "k-2-aaaa"})
+        service.run(
+            "pay_installment", actor, {"installment_id": inst["id"], "idempotency_key": "k-2-aaaa"}
+        )
     assert err.value.rule == "payment_outstanding"
 
 
@@ -109,8 +129,9 @@ def test_that_paying_off_a_plan_settles_installments_and_late_fees(
     actor = Actor.customer(c.customer_id)
     fees = service.run("get_fee_history", actor, {}).model_dump()["fees"]
     assert fees, "an overdue archetype carries a late fee"
-    out = service.run("pay_off_plan", actor,
-                      {"order_reference": c.orders[0], "idempotency_key": "payoff-0001"}).model_dump()
+    out = service.run(
+        "pay_off_plan", actor, {"order_reference": c.orders[0], "idempotency_key": "payoff-0001"}
+    ).model_dump()
     assert out["fees_paid"] == len(fees)
     plan = service.run("get_payment_plan", actor, {"order_reference": c.orders[0]}).model_dump()
     assert plan["status"] == "completed"
@@ -120,29 +141,40 @@ def test_that_paying_off_a_plan_settles_installments_and_late_fees(
 def test_that_an_expired_card_cannot_pay(service: AccountService, db: Database) -> None:
     c = make_customer(db, "delivered_recent")
     with db.transaction() as s:
-        s.execute(update(m.PaymentMethod).where(m.PaymentMethod.customer_id == c.customer_id)
-                  .values(expires_on=date(2026, 1, 1)))
+        s.execute(
+            update(m.PaymentMethod)
+            .where(m.PaymentMethod.customer_id == c.customer_id)
+            .values(expires_on=date(2026, 1, 1))
+        )
     inst = _open_installments(service, c.customer_id)[0]
     with pytest.raises(PolicyRefused) as err:
-        service.run("pay_installment", Actor.customer(c.customer_id),
-                    {"installment_id": inst["id"], "idempotency_key": "pay-expired"})
+        service.run(
+            "pay_installment",
+            Actor.customer(c.customer_id),
+            {"installment_id": inst["id"], "idempotency_key": "pay-expired"},
+        )
     assert err.value.rule == "payment_method_usable"
 
 
 def _methods(service: AccountService, cid: int) -> list[dict[str, Any]]:
     return service.run("list_payment_methods", Actor.customer(cid), {}).model_dump()[
-        "payment_methods"]  # type: ignore[no-any-return]
+        "payment_methods"
+    ]  # type: ignore[no-any-return]
 
 
 def test_that_autopay_moves_to_another_saved_method(service: AccountService, db: Database) -> None:
     c = make_customer(db, "delivered_recent", seed=3)
     methods = _methods(service, c.customer_id)
     with db.transaction() as s:  # make sure the bank account is usable
-        s.execute(update(m.PaymentMethod).where(m.PaymentMethod.customer_id == c.customer_id)
-                  .values(active=True))
+        s.execute(
+            update(m.PaymentMethod)
+            .where(m.PaymentMethod.customer_id == c.customer_id)
+            .values(active=True)
+        )
     bank = next(p for p in methods if p["kind"] == "bank_account")
-    service.run("change_autopay_method", Actor.customer(c.customer_id),
-                {"payment_method_id": bank["id"]})
+    service.run(
+        "change_autopay_method", Actor.customer(c.customer_id), {"payment_method_id": bank["id"]}
+    )
     after = {p["id"]: p["is_autopay"] for p in _methods(service, c.customer_id)}
     assert after == {p["id"]: p["id"] == bank["id"] for p in methods}
 
@@ -153,8 +185,11 @@ def test_that_an_unverified_customer_cannot_change_autopay(
     c = make_customer(db, "delivered_recent", verified=False)
     bank = next(p for p in _methods(service, c.customer_id) if p["kind"] == "bank_account")
     with pytest.raises(PolicyRefused) as err:
-        service.run("change_autopay_method", Actor.customer(c.customer_id),
-                    {"payment_method_id": bank["id"]})
+        service.run(
+            "change_autopay_method",
+            Actor.customer(c.customer_id),
+            {"payment_method_id": bank["id"]},
+        )
     assert err.value.rule == "verified_identity"
 
 
@@ -164,14 +199,16 @@ def test_that_only_one_late_fee_is_waived_per_year(service: AccountService, db: 
     fees = service.run("get_fee_history", actor, {}).model_dump()["fees"]
     assert len(fees) >= 2
     balance = service.run("get_balance", actor, {}).model_dump()["balance"]["minor"]
-    out = service.run("waive_late_fee", actor,
-                      {"fee_id": fees[0]["id"], "idempotency_key": "waive-0001"}).model_dump()
+    out = service.run(
+        "waive_late_fee", actor, {"fee_id": fees[0]["id"], "idempotency_key": "waive-0001"}
+    ).model_dump()
     assert out["fee"]["status"] == "waived"
     after = service.run("get_balance", actor, {}).model_dump()["balance"]["minor"]
     assert balance - after == fees[0]["amount"]["minor"]
     with pytest.raises(PolicyRefused) as err:
-        service.run("waive_late_fee", actor,
-                    {"fee_id": fees[1]["id"], "idempotency_key": "waive-0002"})
+        service.run(
+            "waive_late_fee", actor, {"fee_id": fees[1]["id"], "idempotency_key": "waive-0002"}
+        )
     assert err.value.rule == "fee_waiver_limit"
 
 
@@ -189,10 +226,16 @@ def test_that_bad_payment_input_is_a_typed_error_that_changes_nothing(
         ("extend_due_date", {"installment_id": 1, "days": -3}, InvalidInput),
         ("extend_due_date", {"installment_id": 1, "days": 5, "customer_id": 2}, InvalidInput),
         ("waive_late_fee", {"fee_id": 10**9, "idempotency_key": "y" * 10}, NotFound),
-        ("pay_off_plan", {"order_reference": "A" * 100_000, "idempotency_key": "z" * 10},
-         InvalidInput),
-        ("pay_off_plan", {"order_reference": "DP-1", "idempotency_key": "bad key with spaces"},
-         InvalidInput),
+        (
+            "pay_off_plan",
+            {"order_reference": "A" * 100_000, "idempotency_key": "z" * 10},
+            InvalidInput,
+        ),
+        (
+            "pay_off_plan",
+            {"order_reference": "DP-1", "idempotency_key": "bad key with spaces"},
+            InvalidInput,
+        ),
         ("no_such_action", {}, InvalidInput),
     ]
     for name, payload, error in bad:

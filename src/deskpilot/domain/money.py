@@ -8,9 +8,28 @@ from deskpilot.errors import InvalidInput
 
 # Minor-unit exponents for the currencies DeskPilot's markets use (ISO 4217).
 CURRENCY_EXPONENTS: dict[str, int] = {
-    "AUD": 2, "BGN": 2, "CAD": 2, "CHF": 2, "CZK": 2, "DKK": 2, "EUR": 2, "GBP": 2,
-    "HUF": 2, "JPY": 0, "KRW": 0, "MXN": 2, "NOK": 2, "NZD": 2, "PLN": 2, "RON": 2,
-    "SEK": 2, "TRY": 2, "USD": 2, "AED": 2, "INR": 2, "UAH": 2,
+    "AUD": 2,
+    "BGN": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "CZK": 2,
+    "DKK": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HUF": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "MXN": 2,
+    "NOK": 2,
+    "NZD": 2,
+    "PLN": 2,
+    "RON": 2,
+    "SEK": 2,
+    "TRY": 2,
+    "USD": 2,
+    "AED": 2,
+    "INR": 2,
+    "UAH": 2,
 }
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.engine import Connection
 
 from deskpilot.db import models as m
@@ -18,21 +18,64 @@ from deskpilot.seed._builder import ARCHETYPES, WEIGHTS, CustomerBuilder, IdSour
 from deskpilot.seed._names import MERCHANTS
 
 # Insert order respects foreign keys.
-TABLES = ["customers", "payment_methods", "cards", "orders", "order_items", "payment_plans",
-          "installments", "fees", "payments", "payment_allocations", "returns", "return_items",
-          "refunds", "disputes", "ledger_entries"]
+TABLES = [
+    "customers",
+    "payment_methods",
+    "cards",
+    "orders",
+    "order_items",
+    "payment_plans",
+    "installments",
+    "fees",
+    "payments",
+    "payment_allocations",
+    "returns",
+    "return_items",
+    "refunds",
+    "disputes",
+    "ledger_entries",
+]
 
 # Market mix: big markets more often, every market present in any set of 30+ customers.
-MARKET_WEIGHTS = {"US": 14, "GB": 10, "DE": 10, "SE": 8, "NO": 4, "FI": 3, "DK": 3, "NL": 5,
-                  "FR": 6, "IT": 5, "ES": 5, "PL": 4, "AT": 3, "CH": 2, "BE": 2, "IE": 2,
-                  "PT": 2, "CZ": 2, "GR": 2, "RO": 2, "HU": 2, "AU": 4, "CA": 3, "NZ": 1,
-                  "MX": 2, "JP": 2}
+MARKET_WEIGHTS = {
+    "US": 14,
+    "GB": 10,
+    "DE": 10,
+    "SE": 8,
+    "NO": 4,
+    "FI": 3,
+    "DK": 3,
+    "NL": 5,
+    "FR": 6,
+    "IT": 5,
+    "ES": 5,
+    "PL": 4,
+    "AT": 3,
+    "CH": 2,
+    "BE": 2,
+    "IE": 2,
+    "PT": 2,
+    "CZ": 2,
+    "GR": 2,
+    "RO": 2,
+    "HU": 2,
+    "AU": 4,
+    "CA": 3,
+    "NZ": 1,
+    "MX": 2,
+    "JP": 2,
+}
 
 # The first customers are hand-picked so that every interesting state exists even in a
 # tiny data set: (market, verified, status, card state, order archetypes).
 SHOWCASE: list[tuple[str, bool, CustomerStatus, str, list[str]]] = [
-    ("GB", True, CustomerStatus.ACTIVE, "active",
-     ["delivered_recent", "processing", "overdue", "financing", "refund_pending", "paid_off"]),
+    (
+        "GB",
+        True,
+        CustomerStatus.ACTIVE,
+        "active",
+        ["delivered_recent", "processing", "overdue", "financing", "refund_pending", "paid_off"],
+    ),
     ("DE", False, CustomerStatus.ACTIVE, "frozen", ["delivered_recent", "disputed", "pay_in_30"]),
     ("SE", True, CustomerStatus.ACTIVE, "blocked", ["return_registered", "in_transit", "overdue"]),
     ("US", True, CustomerStatus.ACTIVE, "none", ["paid_off"]),
@@ -72,11 +115,18 @@ def _ensure_merchants(conn: Connection) -> list[int]:
     existing = list(conn.scalars(select(m.Merchant.id).order_by(m.Merchant.id)))
     if existing:
         return existing
-    rows = [{"id": k + 1, "name": name, "category": cat, "country": "SE",
-             "support_email": f"support@{name.lower().replace(' ', '').replace('&', '')}.example"}
-            for k, (name, cat, _) in enumerate(MERCHANTS)]
-    conn.execute(m.Merchant.__table__.insert(), rows)
-    return [r["id"] for r in rows]
+    rows = [
+        {
+            "id": k + 1,
+            "name": name,
+            "category": cat,
+            "country": "SE",
+            "support_email": f"support@{name.lower().replace(' ', '').replace('&', '')}.example",
+        }
+        for k, (name, cat, _) in enumerate(MERCHANTS)
+    ]
+    conn.execute(insert(m.Merchant), rows)
+    return list(range(1, len(rows) + 1))
 
 
 def _flush(conn: Connection, rows: Rows) -> int:
@@ -90,8 +140,15 @@ def _flush(conn: Connection, rows: Rows) -> int:
     return n
 
 
-def seed(db: Database, customers: int, *, seed: int = 1, today: date,
-         batch: int = 2000, progress: Callable[[int], None] | None = None) -> SeedReport:
+def seed(
+    db: Database,
+    customers: int,
+    *,
+    seed: int = 1,
+    today: date,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+) -> SeedReport:
     """Create ``customers`` customers with their accounts; deterministic for a seed and day.
 
     Runs in batches of ``batch`` customers, one transaction each; ``progress`` is called
@@ -102,8 +159,7 @@ def seed(db: Database, customers: int, *, seed: int = 1, today: date,
         ids = IdSource()
         _start_ids(conn, ids)
         merchant_ids = _ensure_merchants(conn)
-    first = ids.counters["customers"]
-    first_id = next(first)
+    first_id = ids.next("customers")
     ids.start("customers", first_id)
     done = 0
     while done < customers:
@@ -132,9 +188,12 @@ def _fix_sequences(db: Database) -> None:
         return
     with db.engine.begin() as conn:
         for table in [*TABLES, "merchants"]:
-            conn.execute(text(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"))
+            conn.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+                )
+            )
 
 
 assert set(MARKET_WEIGHTS) == set(MARKETS), "every market needs a weight"

@@ -105,10 +105,17 @@ def ledger(
     """Record one signed balance movement (positive: the customer owes more)."""
     if amount == 0:
         return
-    ctx.session.add(LedgerEntry(
-        customer_id=ctx.customer.id, order_id=order_id, kind=kind.value, amount_minor=amount,
-        currency=account_currency(ctx), ref=ref[:40], created_at=ctx.now,
-    ))
+    ctx.session.add(
+        LedgerEntry(
+            customer_id=ctx.customer.id,
+            order_id=order_id,
+            kind=kind.value,
+            amount_minor=amount,
+            currency=account_currency(ctx),
+            ref=ref[:40],
+            created_at=ctx.now,
+        )
+    )
 
 
 def balance_minor(ctx: ActionContext) -> int:
@@ -185,11 +192,16 @@ def apply_refund(
     for inst in plan.installments:
         settle_status(inst, ctx)
     refund = Refund(
-        order_id=order.id, customer_id=ctx.customer.id, return_id=return_id,
-        amount_minor=amount, currency=order.currency, credited_minor=credited,
+        order_id=order.id,
+        customer_id=ctx.customer.id,
+        return_id=return_id,
+        amount_minor=amount,
+        currency=order.currency,
+        credited_minor=credited,
         payout_minor=payout,
         status=RefundStatus.PENDING if payout > 0 else RefundStatus.COMPLETED,
-        reason=reason, created_at=ctx.now,
+        reason=reason,
+        created_at=ctx.now,
         expected_at=ctx.now + timedelta(days=REFUND_PAYOUT_DAYS if payout else 0),
         completed_at=None if payout > 0 else ctx.now,
     )
@@ -218,10 +230,14 @@ def _credit_installments(plan: PaymentPlan, amount: int) -> int:
 def unpaid_fees(ctx: ActionContext, installment_ids: list[int]) -> list[Fee]:
     if not installment_ids:
         return []
-    return list(ctx.session.scalars(
-        select(Fee).where(
-            Fee.customer_id == ctx.customer.id,
-            Fee.installment_id.in_(installment_ids),
-            Fee.status == FeeStatus.CHARGED,
-        ).order_by(Fee.id)
-    ))
+    return list(
+        ctx.session.scalars(
+            select(Fee)
+            .where(
+                Fee.customer_id == ctx.customer.id,
+                Fee.installment_id.in_(installment_ids),
+                Fee.status == FeeStatus.CHARGED,
+            )
+            .order_by(Fee.id)
+        )
+    )

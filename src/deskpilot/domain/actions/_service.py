@@ -82,20 +82,41 @@ class AccountService:
         if key is not None:
             replay = _stored_result(session, spec, customer.id, key, request_hash)
             if replay is not None:
-                self._audit(session, spec.name, actor, raw, AuditOutcome.OK, replay, spec.rule,
-                            extra={"replayed": True})
+                self._audit(
+                    session,
+                    spec.name,
+                    actor,
+                    raw,
+                    AuditOutcome.OK,
+                    replay,
+                    spec.rule,
+                    extra={"replayed": True},
+                )
                 return spec.output_model.model_validate(replay["result"])
         now = self.clock.now()
         out = spec.fn(ActionContext(session, actor, customer, now), inp)
         result = out.model_dump(mode="json")
         if key is not None:
-            session.add(IdempotencyKey(
-                customer_id=customer.id, key=key, action=spec.name, request_hash=request_hash,
-                response={"result": result}, created_at=now,
-            ))
+            session.add(
+                IdempotencyKey(
+                    customer_id=customer.id,
+                    key=key,
+                    action=spec.name,
+                    request_hash=request_hash,
+                    response={"result": result},
+                    created_at=now,
+                )
+            )
             session.flush()
-        self._audit(session, spec.name, actor, raw, AuditOutcome.OK,
-                    None if spec.is_lookup else result, spec.rule)
+        self._audit(
+            session,
+            spec.name,
+            actor,
+            raw,
+            AuditOutcome.OK,
+            None if spec.is_lookup else result,
+            spec.rule,
+        )
         return out
 
     def _audit(
@@ -113,11 +134,20 @@ class AccountService:
     ) -> None:
         if extra:
             result = {**(result or {}), **extra}
-        session.add(AuditEntry(
-            at=self.clock.now(), actor_kind=actor.kind.value, actor_id=actor.id,
-            customer_id=actor.customer_id, action=name[:60], arguments=_clip(raw),
-            outcome=outcome.value, result=result, rule=rule, error_code=error_code,
-        ))
+        session.add(
+            AuditEntry(
+                at=self.clock.now(),
+                actor_kind=actor.kind.value,
+                actor_id=actor.id,
+                customer_id=actor.customer_id,
+                action=name[:60],
+                arguments=_clip(raw),
+                outcome=outcome.value,
+                result=result,
+                rule=rule,
+                error_code=error_code,
+            )
+        )
 
     def _audit_failure(
         self, name: str, actor: Actor, raw: dict[str, Any], exc: DeskPilotError
@@ -128,9 +158,16 @@ class AccountService:
             else AuditOutcome.ERROR
         )
         with self.db.transaction() as session:
-            self._audit(session, name, actor, raw, outcome,
-                        {"message": exc.message[:_MAX_AUDIT_STRING]}, exc.rule,
-                        error_code=exc.code)
+            self._audit(
+                session,
+                name,
+                actor,
+                raw,
+                outcome,
+                {"message": exc.message[:_MAX_AUDIT_STRING]},
+                exc.rule,
+                error_code=exc.code,
+            )
 
 
 def _validate(spec: ActionSpec, raw: Any) -> BaseModel:

@@ -56,10 +56,14 @@ class ContactOut(ActionOutput):
 
 class DocumentIn(ActionInput):
     kind: Literal["statement", "receipt"]
-    order_reference: str | None = Field(default=None, max_length=40,
-                                        description="Required for a receipt")
-    month: str | None = Field(default=None, pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                              description="YYYY-MM for a statement; default this month")
+    order_reference: str | None = Field(
+        default=None, max_length=40, description="Required for a receipt"
+    )
+    month: str | None = Field(
+        default=None,
+        pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+        description="YYYY-MM for a statement; default this month",
+    )
 
 
 class DocumentOut(ActionOutput):
@@ -105,8 +109,7 @@ def _normalise_phone(raw: str, country: str) -> str:
     if not phonenumbers.is_valid_number(num):
         raise InvalidInput(f"{raw!r} is not a valid phone number")
     if phonenumbers.region_code_for_number(num) != country:
-        raise PolicyRefused(f"The phone number must be a {country} number",
-                            rule="contact_details")
+        raise PolicyRefused(f"The phone number must be a {country} number", rule="contact_details")
     return phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -116,8 +119,9 @@ def update_contact_details(ctx: ActionContext, inp: UpdateContactIn) -> ContactO
     verified)."""
     c = ctx.customer
     if not c.identity_verified:
-        raise PolicyRefused("Please verify your identity before changing contact details",
-                            rule="verified_identity")
+        raise PolicyRefused(
+            "Please verify your identity before changing contact details", rule="verified_identity"
+        )
     changes: dict[str, str] = {}
     if inp.email is not None:
         changes["email"] = _normalise_email(inp.email)
@@ -130,20 +134,34 @@ def update_contact_details(ctx: ActionContext, inp: UpdateContactIn) -> ContactO
     changed = [k for k, v in changes.items() if getattr(c, k) != v]
     for k, v in changes.items():
         setattr(c, k, v)
-    return ContactOut(email=c.email, phone=c.phone, address_line=c.address_line,
-                      postal_code=c.postal_code, city=c.city, changed=changed)
+    return ContactOut(
+        email=c.email,
+        phone=c.phone,
+        address_line=c.address_line,
+        postal_code=c.postal_code,
+        city=c.city,
+        changed=changed,
+    )
 
 
 def _receipt(ctx: ActionContext, reference: str) -> DocumentOut:
     order = find_order(ctx, reference)
-    lines = [f"Receipt for order {order.reference}", f"Merchant: {order.merchant.name}",
-             f"Date: {order.purchased_at.date().isoformat()}", ""]
+    lines = [
+        f"Receipt for order {order.reference}",
+        f"Merchant: {order.merchant.name}",
+        f"Date: {order.purchased_at.date().isoformat()}",
+        "",
+    ]
     for item in order.items:
         price = Money(item.unit_price_minor * item.quantity, order.currency)
         lines.append(f"{item.quantity} x {item.name}  {price.format()}")
     lines += ["", f"Total: {Money(order.total_minor, order.currency).format()}"]
-    return DocumentOut(title=f"Receipt {order.reference}", filename=f"receipt-{order.reference}.txt",
-                       media_type="text/plain", content="\n".join(lines))
+    return DocumentOut(
+        title=f"Receipt {order.reference}",
+        filename=f"receipt-{order.reference}.txt",
+        media_type="text/plain",
+        content="\n".join(lines),
+    )
 
 
 def _statement(ctx: ActionContext, month: str | None) -> DocumentOut:
@@ -151,17 +169,29 @@ def _statement(ctx: ActionContext, month: str | None) -> DocumentOut:
     year, mon = (int(x) for x in month.split("-"))
     start = datetime(year, mon, 1, tzinfo=UTC)
     end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=UTC)
-    rows = ctx.session.scalars(select(m.LedgerEntry).where(
-        m.LedgerEntry.customer_id == ctx.customer.id, m.LedgerEntry.created_at >= start,
-        m.LedgerEntry.created_at < end).order_by(m.LedgerEntry.created_at, m.LedgerEntry.id)).all()
+    rows = ctx.session.scalars(
+        select(m.LedgerEntry)
+        .where(
+            m.LedgerEntry.customer_id == ctx.customer.id,
+            m.LedgerEntry.created_at >= start,
+            m.LedgerEntry.created_at < end,
+        )
+        .order_by(m.LedgerEntry.created_at, m.LedgerEntry.id)
+    ).all()
     cur = account_currency(ctx)
     c = ctx.customer
     lines = [f"Statement {month}", f"{c.first_name} {c.last_name}", ""]
-    lines += [f"{e.created_at.date().isoformat()}  {e.kind:<14} {Money(e.amount_minor, cur).format()}"
-              for e in rows] or ["No movements this month."]
+    lines += [
+        f"{e.created_at.date().isoformat()}  {e.kind:<14} {Money(e.amount_minor, cur).format()}"
+        for e in rows
+    ] or ["No movements this month."]
     lines += ["", f"Balance today: {Money(balance_minor(ctx), cur).format()}"]
-    return DocumentOut(title=f"Statement {month}", filename=f"statement-{month}.txt",
-                       media_type="text/plain", content="\n".join(lines))
+    return DocumentOut(
+        title=f"Statement {month}",
+        filename=f"statement-{month}.txt",
+        media_type="text/plain",
+        content="\n".join(lines),
+    )
 
 
 @action(rule="lookup", on_closed_account=True)
@@ -183,14 +213,20 @@ def close_account(ctx: ActionContext, inp: CloseAccountIn) -> CloseAccountOut:
     balance = balance_minor(ctx)
     if balance != 0:
         money = Money(balance, account_currency(ctx)).format()
-        raise PolicyRefused(f"The balance is {money}; it must be zero to close the account",
-                            rule="close_zero_balance")
+        raise PolicyRefused(
+            f"The balance is {money}; it must be zero to close the account",
+            rule="close_zero_balance",
+        )
     cid = ctx.customer.id
-    if ctx.session.scalars(select(m.Dispute.id).where(
-            m.Dispute.customer_id == cid, m.Dispute.status.in_(OPEN_DISPUTE))).first():
+    if ctx.session.scalars(
+        select(m.Dispute.id).where(m.Dispute.customer_id == cid, m.Dispute.status.in_(OPEN_DISPUTE))
+    ).first():
         raise PolicyRefused("A dispute is still open", rule="close_zero_balance")
-    if ctx.session.scalars(select(m.Refund.id).where(
-            m.Refund.customer_id == cid, m.Refund.status == RefundStatus.PENDING)).first():
+    if ctx.session.scalars(
+        select(m.Refund.id).where(
+            m.Refund.customer_id == cid, m.Refund.status == RefundStatus.PENDING
+        )
+    ).first():
         raise PolicyRefused("A refund is still on its way", rule="close_zero_balance")
     for card in ctx.session.scalars(select(m.Card).where(m.Card.customer_id == cid)):
         if card.status != CardStatus.BLOCKED:
@@ -203,9 +239,15 @@ def close_account(ctx: ActionContext, inp: CloseAccountIn) -> CloseAccountOut:
 @action(rule="ticket", on_closed_account=True)
 def create_ticket(ctx: ActionContext, inp: TicketIn) -> TicketOut:
     """Open a ticket for a human agent to follow up."""
-    t = m.Ticket(customer_id=ctx.customer.id, subject=inp.subject, description=inp.description,
-                 priority=inp.priority.value, status=TicketStatus.OPEN,
-                 created_by=ctx.actor.id, created_at=ctx.now)
+    t = m.Ticket(
+        customer_id=ctx.customer.id,
+        subject=inp.subject,
+        description=inp.description,
+        priority=inp.priority.value,
+        status=TicketStatus.OPEN,
+        created_by=ctx.actor.id,
+        created_at=ctx.now,
+    )
     ctx.session.add(t)
     ctx.session.flush()
     return TicketOut(ticket_id=t.id, status=t.status, priority=t.priority)

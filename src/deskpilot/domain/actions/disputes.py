@@ -37,15 +37,22 @@ def open_dispute(ctx: ActionContext, inp: OpenDisputeIn) -> OpenDisputeOut:
     if ctx.now - order.purchased_at > timedelta(days=DISPUTE_WINDOW_DAYS):
         raise PolicyRefused(
             f"Purchases can be disputed within {DISPUTE_WINDOW_DAYS} days; "
-            f"{order.reference} is older", rule="dispute_window")
-    existing = ctx.session.scalars(select(m.Dispute).where(
-        m.Dispute.order_id == order.id, m.Dispute.status.in_(OPEN_DISPUTE))).first()
+            f"{order.reference} is older",
+            rule="dispute_window",
+        )
+    existing = ctx.session.scalars(
+        select(m.Dispute).where(m.Dispute.order_id == order.id, m.Dispute.status.in_(OPEN_DISPUTE))
+    ).first()
     if existing is not None:
-        raise PolicyRefused(f"Order {order.reference} already has an open dispute",
-                            rule="dispute_window")
+        raise PolicyRefused(
+            f"Order {order.reference} already has an open dispute", rule="dispute_window"
+        )
     dispute = m.Dispute(
-        order_id=order.id, customer_id=ctx.customer.id, reason=inp.reason.value,
-        description=inp.description, status=DisputeStatus.AWAITING_MERCHANT,
+        order_id=order.id,
+        customer_id=ctx.customer.id,
+        reason=inp.reason.value,
+        description=inp.description,
+        status=DisputeStatus.AWAITING_MERCHANT,
         opened_at=ctx.now,
         merchant_response_due=ctx.now + timedelta(days=DISPUTE_MERCHANT_RESPONSE_DAYS),
     )
@@ -59,4 +66,6 @@ def open_dispute(ctx: ActionContext, inp: OpenDisputeIn) -> OpenDisputeOut:
             paused += 1
     refresh_plan_status(ctx, plan)
     ctx.session.flush()
-    return OpenDisputeOut(dispute=dispute_view(dispute, order.reference), paused_installments=paused)
+    return OpenDisputeOut(
+        dispute=dispute_view(dispute, order.reference), paused_installments=paused
+    )

@@ -37,7 +37,9 @@ from deskpilot.domain.policies import RETURN_PAUSE_DAYS, RETURN_WINDOW_DAYS
 from deskpilot.errors import InvalidInput, PolicyRefused
 
 IdempotencyKeyField = Field(
-    min_length=8, max_length=100, pattern=r"^[A-Za-z0-9_.:-]+$",
+    min_length=8,
+    max_length=100,
+    pattern=r"^[A-Za-z0-9_.:-]+$",
     description="Unique per request; repeating it never moves money twice",
 )
 
@@ -87,7 +89,9 @@ class IssueRefundOut(ActionOutput):
     remaining_refundable: Amount
 
 
-def _returnable_lines(order: m.Order, lines: list[ReturnLine] | None) -> list[tuple[m.OrderItem, int]]:
+def _returnable_lines(
+    order: m.Order, lines: list[ReturnLine] | None
+) -> list[tuple[m.OrderItem, int]]:
     by_id = {i.id: i for i in order.items}
     if lines is None:
         chosen = [(i, i.quantity - i.returned_quantity) for i in order.items]
@@ -101,11 +105,14 @@ def _returnable_lines(order: m.Order, lines: list[ReturnLine] | None) -> list[tu
             if line.quantity > item.quantity - item.returned_quantity:
                 raise PolicyRefused(
                     f"Only {item.quantity - item.returned_quantity} of {item.name} can still be "
-                    "returned", rule="return_window")
+                    "returned",
+                    rule="return_window",
+                )
             chosen.append((item, line.quantity))
     if not chosen:
-        raise PolicyRefused("Everything in this order has already been returned",
-                            rule="return_window")
+        raise PolicyRefused(
+            "Everything in this order has already been returned", rule="return_window"
+        )
     return chosen
 
 
@@ -115,15 +122,22 @@ def report_return(ctx: ActionContext, inp: ReportReturnIn) -> ReportReturnOut:
     merchant processes it."""
     order = find_order(ctx, inp.order_reference)
     if order.shipping_status != ShippingStatus.DELIVERED or order.delivered_at is None:
-        raise PolicyRefused(f"Order {order.reference} has not been delivered yet",
-                            rule="return_window")
+        raise PolicyRefused(
+            f"Order {order.reference} has not been delivered yet", rule="return_window"
+        )
     if ctx.now - order.delivered_at > timedelta(days=RETURN_WINDOW_DAYS):
         raise PolicyRefused(
             f"The {RETURN_WINDOW_DAYS}-day return window for {order.reference} has closed",
-            rule="return_window")
+            rule="return_window",
+        )
     chosen = _returnable_lines(order, inp.items)
-    ret = m.Return(order_id=order.id, customer_id=ctx.customer.id,
-                   status=ReturnStatus.REGISTERED, reason=inp.reason, created_at=ctx.now)
+    ret = m.Return(
+        order_id=order.id,
+        customer_id=ctx.customer.id,
+        status=ReturnStatus.REGISTERED,
+        reason=inp.reason,
+        created_at=ctx.now,
+    )
     ctx.session.add(ret)
     ctx.session.flush()
     for item, qty in chosen:
@@ -142,10 +156,10 @@ def report_return(ctx: ActionContext, inp: ReportReturnIn) -> ReportReturnOut:
             paused.append(inst)
     refresh_plan_status(ctx, plan)
     return ReportReturnOut(
-        return_id=ret.id, order_reference=order.reference,
+        return_id=ret.id,
+        order_reference=order.reference,
         items_returned=sum(q for _, q in chosen),
-        paused_installments=[installment_view(i, order.reference, order.currency)
-                             for i in paused],
+        paused_installments=[installment_view(i, order.reference, order.currency) for i in paused],
         paused_until=until.isoformat(),
     )
 
@@ -156,25 +170,36 @@ def cancel_order(ctx: ActionContext, inp: CancelOrderIn) -> CancelOrderOut:
     anything already paid is paid back."""
     order = find_order(ctx, inp.order_reference)
     if order.status == OrderStatus.CANCELLED:
-        raise PolicyRefused(f"Order {order.reference} is already cancelled",
-                            rule="cancel_before_shipping")
+        raise PolicyRefused(
+            f"Order {order.reference} is already cancelled", rule="cancel_before_shipping"
+        )
     if order.shipping_status != ShippingStatus.PROCESSING:
         raise PolicyRefused(
             f"Order {order.reference} has already shipped and can no longer be cancelled; "
-            "it can be returned once it arrives", rule="cancel_before_shipping")
+            "it can be returned once it arrives",
+            rule="cancel_before_shipping",
+        )
     refunded, _ = refunded_so_far(ctx, order)
     plan = find_plan(ctx, order)
     open_count = sum(1 for i in plan.installments if i.status in OPEN_INSTALLMENT)
-    refund = apply_refund(ctx, order, order.total_minor - refunded,
-                          reason="Order cancelled before shipping", kind=LedgerKind.CANCELLATION)
+    refund = apply_refund(
+        ctx,
+        order,
+        order.total_minor - refunded,
+        reason="Order cancelled before shipping",
+        kind=LedgerKind.CANCELLATION,
+    )
     for inst in plan.installments:
         if inst.status in OPEN_INSTALLMENT:  # only possible with a zero-outstanding rest
             inst.status = InstallmentStatus.CANCELLED
     order.status = OrderStatus.CANCELLED
     order.shipping_status = ShippingStatus.NOT_APPLICABLE
     plan.status = PlanStatus.CANCELLED
-    return CancelOrderOut(order_reference=order.reference, cancelled_installments=open_count,
-                          refund=_refund_view(refund, order.reference))
+    return CancelOrderOut(
+        order_reference=order.reference,
+        cancelled_installments=open_count,
+        refund=_refund_view(refund, order.reference),
+    )
 
 
 @action(rule="refund_limit", moves_money=True, actors=STAFF_ACTORS)

@@ -52,8 +52,9 @@ class ExtendDueDateOut(ActionOutput):
 
 class PayInstallmentIn(ActionInput):
     installment_id: int = Field(gt=0)
-    payment_method_id: int | None = Field(default=None, gt=0,
-                                          description="Omit to use the autopay method")
+    payment_method_id: int | None = Field(
+        default=None, gt=0, description="Omit to use the autopay method"
+    )
     idempotency_key: str = IdempotencyKeyField
 
 
@@ -90,8 +91,9 @@ class WaiveFeeOut(ActionOutput):
 
 def _require_verified(ctx: ActionContext, what: str) -> None:
     if not ctx.customer.identity_verified:
-        raise PolicyRefused(f"Please verify your identity before changing {what}",
-                            rule="verified_identity")
+        raise PolicyRefused(
+            f"Please verify your identity before changing {what}", rule="verified_identity"
+        )
 
 
 @action(rule="extension_limits")
@@ -100,14 +102,18 @@ def extend_due_date(ctx: ActionContext, inp: ExtendDueDateIn) -> ExtendDueDateOu
     30 days."""
     inst = find_installment(ctx, inp.installment_id)
     if inst.status not in (InstallmentStatus.SCHEDULED, InstallmentStatus.OVERDUE):
-        raise PolicyRefused(f"A {inst.status} installment cannot be extended",
-                            rule="extension_limits")
+        raise PolicyRefused(
+            f"A {inst.status} installment cannot be extended", rule="extension_limits"
+        )
     if inst.extended:
-        raise PolicyRefused("This installment's due date has already been extended once",
-                            rule="extension_limits")
+        raise PolicyRefused(
+            "This installment's due date has already been extended once", rule="extension_limits"
+        )
     if inp.days > EXTENSION_MAX_DAYS:
-        raise PolicyRefused(f"A due date can be extended by at most {EXTENSION_MAX_DAYS} days",
-                            rule="extension_limits")
+        raise PolicyRefused(
+            f"A due date can be extended by at most {EXTENSION_MAX_DAYS} days",
+            rule="extension_limits",
+        )
     inst.due_date = inst.due_date + timedelta(days=inp.days)
     inst.extended = True
     if inst.status == InstallmentStatus.OVERDUE and inst.due_date >= ctx.today:
@@ -127,26 +133,36 @@ def _collect(
     if total <= 0:
         raise PolicyRefused("There is nothing left to pay here", rule="payment_outstanding")
     currency = account_currency(ctx)
-    payment = m.Payment(customer_id=ctx.customer.id, payment_method_id=method.id,
-                        amount_minor=total, currency=currency,
-                        status=PaymentStatus.SUCCEEDED, created_at=ctx.now)
+    payment = m.Payment(
+        customer_id=ctx.customer.id,
+        payment_method_id=method.id,
+        amount_minor=total,
+        currency=currency,
+        status=PaymentStatus.SUCCEEDED,
+        created_at=ctx.now,
+    )
     ctx.session.add(payment)
     ctx.session.flush()
     for inst in insts:
         owed = inst.outstanding_minor
         if owed:
-            ctx.session.add(m.PaymentAllocation(payment_id=payment.id, installment_id=inst.id,
-                                                amount_minor=owed))
+            ctx.session.add(
+                m.PaymentAllocation(
+                    payment_id=payment.id, installment_id=inst.id, amount_minor=owed
+                )
+            )
             inst.paid_minor += owed
         settle_status(inst, ctx)
     for fee in fees:
-        ctx.session.add(m.PaymentAllocation(payment_id=payment.id, fee_id=fee.id,
-                                            amount_minor=fee.amount_minor))
+        ctx.session.add(
+            m.PaymentAllocation(payment_id=payment.id, fee_id=fee.id, amount_minor=fee.amount_minor)
+        )
         fee.status = FeeStatus.PAID
         fee.settled_at = ctx.now
     ledger(ctx, LedgerKind.PAYMENT, -total, f"payment:{payment.id}", order.id)
     return PaymentOut(
-        payment_id=payment.id, amount=Amount(minor=total, currency=currency),
+        payment_id=payment.id,
+        amount=Amount(minor=total, currency=currency),
         paid_with=f"{method.label} ending {method.last4}",
         installments=[installment_view(i, order.reference, currency) for i in insts],
         fees_paid=len(fees),
@@ -159,8 +175,9 @@ def pay_installment(ctx: ActionContext, inp: PayInstallmentIn) -> PaymentOut:
     saved one."""
     inst = find_installment(ctx, inp.installment_id)
     if inst.status not in OPEN_INSTALLMENT:
-        raise PolicyRefused(f"This installment is already {inst.status}",
-                            rule="payment_outstanding")
+        raise PolicyRefused(
+            f"This installment is already {inst.status}", rule="payment_outstanding"
+        )
     plan = ctx.session.get_one(m.PaymentPlan, inst.plan_id)
     order = ctx.session.get_one(m.Order, plan.order_id)
     out = _collect(ctx, [inst], inp.payment_method_id, order)
@@ -175,8 +192,9 @@ def pay_off_plan(ctx: ActionContext, inp: PayOffPlanIn) -> PaymentOut:
     plan = find_plan(ctx, order)
     insts = [i for i in plan.installments if i.status in OPEN_INSTALLMENT]
     if not insts:
-        raise PolicyRefused(f"The plan for {order.reference} is already settled",
-                            rule="payment_outstanding")
+        raise PolicyRefused(
+            f"The plan for {order.reference} is already settled", rule="payment_outstanding"
+        )
     out = _collect(ctx, insts, inp.payment_method_id, order)
     refresh_plan_status(ctx, plan)
     return out
@@ -187,8 +205,9 @@ def change_autopay_method(ctx: ActionContext, inp: ChangeAutopayIn) -> ChangeAut
     """Make another saved card or bank account the one autopay charges."""
     _require_verified(ctx, "payment methods")
     method = find_payment_method(ctx, inp.payment_method_id)
-    for other in ctx.session.scalars(select(m.PaymentMethod).where(
-            m.PaymentMethod.customer_id == ctx.customer.id)):
+    for other in ctx.session.scalars(
+        select(m.PaymentMethod).where(m.PaymentMethod.customer_id == ctx.customer.id)
+    ):
         other.is_autopay = other.id == method.id
     return ChangeAutopayOut(autopay=payment_method_view(method))
 
@@ -196,19 +215,25 @@ def change_autopay_method(ctx: ActionContext, inp: ChangeAutopayIn) -> ChangeAut
 @action(rule="fee_waiver_limit", moves_money=True)
 def waive_late_fee(ctx: ActionContext, inp: WaiveFeeIn) -> WaiveFeeOut:
     """Waive an unpaid late fee; at most one waiver per customer in any 12 months."""
-    fee = ctx.session.scalars(select(m.Fee).where(
-        m.Fee.id == inp.fee_id, m.Fee.customer_id == ctx.customer.id)).one_or_none()
+    fee = ctx.session.scalars(
+        select(m.Fee).where(m.Fee.id == inp.fee_id, m.Fee.customer_id == ctx.customer.id)
+    ).one_or_none()
     if fee is None:
         raise NotFound(f"There is no fee {inp.fee_id} on this account", rule="own_data_only")
     if fee.status != FeeStatus.CHARGED:
         raise PolicyRefused(f"This fee is already {fee.status}", rule="fee_waiver_limit")
     since = ctx.now - timedelta(days=FEE_WAIVER_PERIOD_DAYS)
-    recent = ctx.session.scalar(select(func.count(m.Fee.id)).where(
-        m.Fee.customer_id == ctx.customer.id, m.Fee.status == FeeStatus.WAIVED,
-        m.Fee.settled_at >= since))
+    recent = ctx.session.scalar(
+        select(func.count(m.Fee.id)).where(
+            m.Fee.customer_id == ctx.customer.id,
+            m.Fee.status == FeeStatus.WAIVED,
+            m.Fee.settled_at >= since,
+        )
+    )
     if recent:
-        raise PolicyRefused("A late fee was already waived in the last 12 months",
-                            rule="fee_waiver_limit")
+        raise PolicyRefused(
+            "A late fee was already waived in the last 12 months", rule="fee_waiver_limit"
+        )
     fee.status = FeeStatus.WAIVED
     fee.settled_at = ctx.now
     ledger(ctx, LedgerKind.FEE_WAIVER, -fee.amount_minor, f"fee:{fee.id}")
