@@ -91,6 +91,16 @@ def actions(as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] 
 
 
 @app.command()
+def policies() -> None:
+    """Print the written business rules every account action is checked against."""
+    from rich.markdown import Markdown
+
+    from deskpilot.domain.policies import rules_markdown
+
+    console.print(Markdown(rules_markdown()))
+
+
+@app.command()
 def call(
     action: Annotated[str, typer.Argument(help="Action name, see `deskpilot actions`")],
     customer: Annotated[int, typer.Option(help="Customer id")],

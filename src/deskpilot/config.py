@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,6 +20,10 @@ class Settings(BaseSettings):
     )
     demo_mode: bool = Field(default=True, description="Allow demo conveniences and demo data")
     sql_echo: bool = False
+    model_dir: Path = Field(
+        default=Path(".deskpilot/models"),
+        description="Where trained intent models are cached",
+    )
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,273 @@
+"""The dialogue engine: applies understanding's commands to the state, runs flows,
+and applies the patterns every conversation shares (clarify, correct, cancel,
+confirm, hand off)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from deskpilot.engine._context import Turn
+from deskpilot.engine.commands import (
+    CancelFlow,
+    CannotHandle,
+    ChitChat,
+    Clarify,
+    Command,
+    Confirm,
+    CorrectSlot,
+    Deny,
+    HumanHandoff,
+    KnowledgeQuestion,
+    SetSlot,
+    StartFlow,
+)
+from deskpilot.engine.flow_runner import FlowRunner, Outcome
+from deskpilot.engine.state import Awaiting, Frame
+from deskpilot.errors import DeskPilotError
+from deskpilot.knowledge import HelpCentre
+
+MAX_MISUNDERSTANDINGS = 2  # the third miss in a row goes to a person
+INTENT_SLOT = "__intent__"
+
+
+class DialogueEngine:
+    """Turns commands into replies, flow progress and (through flows) account actions."""
+
+    def __init__(self, runner: FlowRunner, help_centre: HelpCentre) -> None:
+        self.runner = runner
+        self.help_centre = help_centre
+
+    def apply(self, turn: Turn, commands: list[Command], intent: str) -> None:
+        """Handle one customer message's commands within ``turn``."""
+        state = turn.state
+        if not commands:
+            commands = [CannotHandle()]
+        first, rest = commands[0], commands[1:]
+        state.queued += [c.flow for c in rest if isinstance(c, StartFlow)
+                         and c.flow not in state.queued]
+        handled = self._command(turn, first, intent)
+        if handled and state.frame is not None and state.awaiting is None and not turn.handoff:
+            self._continue(turn)
+        elif handled and state.frame is None and state.awaiting is None and not turn.handoff:
+            self._next_queued_or_close(turn)
+        if turn.handoff:
+            self._handoff(turn, turn.handoff)
+
+    # -- commands -------------------------------------------------------------------------
+    def _command(self, turn: Turn, cmd: Command, intent: str) -> bool:
+        state = turn.state
+        if isinstance(cmd, HumanHandoff):
+            turn.handoff = cmd.reason
+            return False
+        if isinstance(cmd, StartFlow):
+            return self._start(turn, cmd)
+        if isinstance(cmd, SetSlot | CorrectSlot):
+            return self._set_slot(turn, cmd)
+        if isinstance(cmd, Confirm):
+            return self._confirm(turn)
+        if isinstance(cmd, Deny):
+            return self._deny(turn)
+        if isinstance(cmd, CancelFlow):
+            if state.stack:
+                state.stack.pop()
+                state.awaiting = None
+                turn.say("cancelled")
+            return True
+        if isinstance(cmd, KnowledgeQuestion):
+            return self._knowledge(turn, cmd.query, intent)
+        if isinstance(cmd, ChitChat):
+            return self._chitchat(turn, cmd.act)
+        if isinstance(cmd, Clarify):
+            return self._clarify(turn, cmd.options)
+        self._missed(turn, "cannot_handle")
+        return False
+
+    def _start(self, turn: Turn, cmd: StartFlow) -> bool:
+        state = turn.state
+        refused = state.refused
+        if refused and refused.get("flow") == cmd.flow:
+            turn.handoff = "policy_insist"  # asked again after a refusal
+            return False
+        state.refused = None
+        state.misunderstandings = 0
+        state.awaiting = None
+        if state.frame is not None and state.frame.flow == cmd.flow:
+            state.frame.slots.update({k: v for k, v in cmd.slots.items() if v is not None})
+            return True
+        frame = Frame(flow=cmd.flow, instance=state.next_instance, slots=dict(cmd.slots))
+        frame.data["message"] = turn.message[:2000]
+        state.next_instance += 1
+        state.stack.append(frame)
+        state.last_intent = cmd.flow
+        return True
+
+    def _set_slot(self, turn: Turn, cmd: SetSlot | CorrectSlot) -> bool:
+        state = turn.state
+        if cmd.slot == INTENT_SLOT:
+            state.awaiting = None
+            return self._start(turn, StartFlow(flow=str(cmd.value)))
+        frame = state.frame
+        if frame is None:
+            return False
+        state.awaiting = None
+        state.misunderstandings = 0
+        frame.slots[cmd.slot] = cmd.value
+        if isinstance(cmd, CorrectSlot):
+            steps = self.runner.flows[frame.flow].steps
+            frame.step = next(i for i, s in enumerate(steps) if s.collect == cmd.slot) \
+                if any(s.collect == cmd.slot for s in steps) else frame.step
+            frame.confirmed = []
+        return True
+
+    def _confirm(self, turn: Turn) -> bool:
+        state = turn.state
+        awaiting = state.awaiting
+        state.awaiting = None
+        if awaiting and awaiting.kind == "confirm" and state.frame is not None:
+            state.frame.confirmed.append(state.frame.step)
+            return True
+        if awaiting and awaiting.kind == "offer_human":
+            turn.handoff = "customer_request"
+            return False
+        if awaiting and awaiting.kind == "anything_else":
+            turn.say("greeting.again")
+            return False
+        return True
+
+    def _deny(self, turn: Turn) -> bool:
+        state = turn.state
+        awaiting = state.awaiting
+        state.awaiting = None
+        frame = state.frame
+        if awaiting and awaiting.kind == "confirm" and frame is not None:
+            step = self.runner.flows[frame.flow].steps[frame.step]
+            if step.on_deny and step.on_deny.get("start"):
+                frame.flow, frame.step, frame.confirmed = step.on_deny["start"], 0, []
+                frame.slots.update(step.on_deny.get("slots", {}))
+                return True
+            state.stack.pop()
+            turn.say("not_done")
+            return True
+        if awaiting and awaiting.kind in ("anything_else", "offer_human"):
+            turn.say("goodbye.reply")
+            return False
+        return True
+
+    def _knowledge(self, turn: Turn, query: str, intent: str) -> bool:
+        answer = self.help_centre.answer(query, turn.language)
+        if answer is not None:
+            turn.state.misunderstandings = 0
+            turn.say("knowledge.answer", {"title": answer.article.title, "quote": answer.quote,
+                                          "link": answer.article.link})
+            return True
+        if intent == "out_of_scope":
+            self._missed(turn, "cannot_handle")
+            return False
+        turn.state.misunderstandings += 1
+        if turn.state.misunderstandings > MAX_MISUNDERSTANDINGS:
+            turn.handoff = "misunderstanding"
+            return False
+        turn.ask("knowledge.none", Awaiting(kind="offer_human"))
+        return False
+
+    def _chitchat(self, turn: Turn, act: str) -> bool:
+        if act == "greeting":
+            turn.say("greeting.again")
+        elif act == "thanks":
+            turn.ask("thanks.reply", Awaiting(kind="anything_else"))
+        else:
+            turn.state.stack.clear()
+            turn.say("goodbye.reply")
+        return False
+
+    def _clarify(self, turn: Turn, options: list[str]) -> bool:
+        state = turn.state
+        state.misunderstandings += 1
+        if state.misunderstandings > MAX_MISUNDERSTANDINGS:
+            turn.handoff = "misunderstanding"
+            return False
+        lines = "\n".join(f"{n}. {turn.responses.template(f'intent.{o}', turn.language)}"
+                          for n, o in enumerate(options, start=1))
+        labels = [turn.responses.template(f"intent.{o}", turn.language) for o in options]
+        turn.ask("clarify.options", Awaiting(kind="slot", slot=INTENT_SLOT, slot_type="intent",
+                                             options=[{"value": o, "keys": [label]}
+                                                      for o, label in zip(options, labels,
+                                                                          strict=True)]),
+                 {"options": lines})
+        return False
+
+    def _missed(self, turn: Turn, key: str) -> None:
+        state = turn.state
+        state.misunderstandings += 1
+        if state.misunderstandings > MAX_MISUNDERSTANDINGS:
+            turn.handoff = "misunderstanding"
+            return
+        if state.awaiting is not None and state.frame is not None:
+            turn.say(key)
+            self._reask(turn)
+            return
+        turn.say(key if state.misunderstandings == 1 else "clarify.rephrase")
+
+    def _reask(self, turn: Turn) -> None:
+        """Repeat the pending question after something that did not answer it."""
+        frame = turn.state.frame
+        if frame is None:
+            return
+        frame_awaiting = turn.state.awaiting
+        turn.state.awaiting = None
+        if frame_awaiting and frame_awaiting.kind == "confirm":
+            frame.confirmed = [c for c in frame.confirmed if c != frame.step]
+        self._continue(turn)
+
+    # -- running flows --------------------------------------------------------------------
+    def _continue(self, turn: Turn) -> None:
+        state = turn.state
+        while state.frame is not None and state.awaiting is None and not turn.handoff:
+            frame = state.frame
+            try:
+                outcome = self.runner.run(turn, frame)
+            except DeskPilotError:
+                turn.say("error.generic")
+                outcome = Outcome.STOPPED
+            if outcome in (Outcome.WAITING, Outcome.HANDOFF):
+                return
+            if outcome is Outcome.SWITCHED:
+                continue
+            state.stack.pop()
+            if outcome is Outcome.DONE:
+                state.completed.append(frame.flow)
+            if state.stack and state.awaiting is None:
+                self._reask(turn)
+                return
+        if state.frame is None and state.awaiting is None and not turn.handoff:
+            self._next_queued_or_close(turn)
+
+    def _next_queued_or_close(self, turn: Turn) -> None:
+        state = turn.state
+        if state.queued:
+            flow = state.queued.pop(0)
+            self._start(turn, StartFlow(flow=flow))
+            self._continue(turn)
+            return
+        if turn.keys and turn.keys[-1] not in ("goodbye.reply", "greeting.again",
+                                                "thanks.reply", "knowledge.none"):
+            turn.ask("anything_else", Awaiting(kind="anything_else"))
+
+    # -- handoff --------------------------------------------------------------------------
+    def _handoff(self, turn: Turn, reason: str) -> None:
+        state = turn.state
+        state.handed_off = True
+        state.handoff_reason = reason
+        state.awaiting = None
+        state.stack.clear()
+        priority = {"vulnerability": "urgent", "complaint": "high"}.get(reason, "normal")
+        try:
+            ticket = turn.service.run("create_ticket", turn.actor, {
+                "subject": f"Chat handoff: {reason}",
+                "description": turn.message[:4000], "priority": priority})
+            turn.ticket_id = int(ticket.model_dump()["ticket_id"])
+        except DeskPilotError:
+            turn.ticket_id = None
+        wait: dict[str, Any] = {"ticket_id": turn.ticket_id or "-"}
+        wait_text = turn.responses.render("handoff.wait", turn.language, turn.locale, wait)
+        turn.say(f"handoff.{reason}", {"wait": wait_text})

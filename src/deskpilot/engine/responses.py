@@ -1,0 +1,145 @@
+"""Responses: message templates from gettext catalogs, filled with locale-formatted values.
+
+The assistant never invents text: every message is a template from
+``locales/<lang>.po`` with parameters. Amounts (``{"minor", "currency"}``) and dates
+are formatted for the customer's locale with Babel; a language without a template
+falls back to English.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from babel.dates import format_date
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency
+
+from deskpilot.domain.money import CURRENCY_EXPONENTS
+
+LOCALES_DIR = Path(__file__).parent / "locales"
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+@cache
+def catalogs(directory: Path = LOCALES_DIR) -> dict[str, dict[str, str]]:
+    """language -> {key: template} for every ``*.po`` file in ``directory``."""
+    out: dict[str, dict[str, str]] = {}
+    for path in sorted(directory.glob("*.po")):
+        with path.open("rb") as fh:
+            catalog = read_po(fh)
+        out[path.stem] = {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+    return out
+
+
+def format_money(value: Mapping[str, Any], locale: str) -> str:
+    cur = str(value["currency"])
+    exp = CURRENCY_EXPONENTS.get(cur, 2)
+    amount = Decimal(int(value["minor"])).scaleb(-exp)
+    return format_currency(amount, cur, locale=locale)
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, locale: str, render_item: Any) -> None:
+        super().__init__()
+        self.locale = locale
+        self.render_item = render_item
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> tuple[Any, str]:
+        value: Any = kwargs
+        for part in field_name.split("."):
+            if isinstance(value, Mapping) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                return "", field_name
+        return value, field_name
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Mapping) and {"minor", "currency"} <= set(value):
+            return format_money(value, self.locale)
+        if isinstance(value, datetime):
+            return format_date(value.date(), "long", locale=self.locale)
+        if isinstance(value, date):
+            return format_date(value, "long", locale=self.locale)
+        if isinstance(value, str) and _ISO_DATE.match(value):
+            return format_date(date.fromisoformat(value), "long", locale=self.locale)
+        if isinstance(value, str) and _ISO_DATETIME.match(value):
+            return format_date(datetime.fromisoformat(value).date(), "long", locale=self.locale)
+        if isinstance(value, list):
+            return "\n".join(f"• {self.render_item(v)}" for v in value)
+        if value is None:
+            return ""
+        return super().format_field(value, format_spec)
+
+
+class Responses:
+    """Renders template keys in a language and locale."""
+
+    def __init__(self, directory: Path = LOCALES_DIR) -> None:
+        self.catalogs = catalogs(directory)
+        if "en" not in self.catalogs:
+            raise FileNotFoundError(f"no en.po in {directory}")
+
+    @property
+    def languages(self) -> list[str]:
+        return sorted(self.catalogs)
+
+    def has(self, key: str) -> bool:
+        return key in self.catalogs["en"]
+
+    def template(self, key: str, language: str) -> str:
+        lang = self.catalogs.get(language, {})
+        if key in lang:
+            return lang[key]
+        if key in self.catalogs["en"]:
+            return self.catalogs["en"][key]
+        raise KeyError(f"no template {key!r}")
+
+    def render(self, key: str, language: str, locale: str, params: Mapping[str, Any]) -> str:
+        """The template ``key`` in ``language`` filled with ``params`` for ``locale``."""
+        fmt = _Formatter(locale, lambda item: self.render_item(item, language, locale))
+        return fmt.vformat(self.template(key, language), (), dict(params)).strip()
+
+    def render_item(self, item: Any, language: str, locale: str) -> str:
+        """One list item (an order, installment, card...) as a line of text."""
+        if isinstance(item, Mapping):
+            kind = _item_kind(item)
+            if kind:
+                return self.render(f"option.{kind}", language, locale, _item_params(
+                    item, kind, self, language))
+        return str(item)
+
+
+def _item_kind(item: Mapping[str, Any]) -> str | None:
+    if "reference" in item and "merchant" in item:
+        return "order"
+    if "due_date" in item and "outstanding" in item:
+        return "installment"
+    if "last4" in item and "block_reason" in item:
+        return "card"
+    if "last4" in item and "is_autopay" in item:
+        return "payment_method"
+    if "label" in item:
+        return "enum"
+    return None
+
+
+def _item_params(item: Mapping[str, Any], kind: str, responses: Responses,
+                 language: str) -> dict[str, Any]:
+    params = dict(item)
+    if kind == "order":
+        items = item.get("items") or []
+        params["item"] = items[0]["name"] if items else ""
+    if kind == "card":
+        params["kind"] = responses.template(f"enum.card_kind.{item['kind']}", language)
+    return params

@@ -1,0 +1,183 @@
+"""The embedded understanding: language id, intent classifier, entities, lexicons.
+
+Runs offline in a few milliseconds. It turns one message into engine commands, using
+the dialogue state to read short answers ("yes", "the second one", "DP-100123") as
+answers to the question the assistant asked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Protocol
+
+from deskpilot.engine.commands import (
+    CancelFlow,
+    ChitChat,
+    Clarify,
+    Command,
+    Confirm,
+    CorrectSlot,
+    Deny,
+    HumanHandoff,
+    KnowledgeQuestion,
+    SetSlot,
+    StartFlow,
+)
+from deskpilot.engine.understanding import MessageContext, Understood
+from deskpilot.nlu import lexicon as lx
+from deskpilot.nlu.entities import Entity, extract
+from deskpilot.nlu.language import LanguageIdentifier
+from deskpilot.nlu.slot_answers import resolve_answer
+
+OUT_OF_SCOPE = "out_of_scope"
+FLOW_INTENTS = frozenset({
+    "order_status", "report_return", "refund_status", "payment_schedule", "extend_due_date",
+    "pay_now", "change_payment_method", "payment_declined", "unrecognized_charge", "open_dispute",
+    "cancel_order", "late_fee", "card_lost_stolen", "card_freeze", "update_personal_details",
+    "close_account", "statement_request",
+})
+START_CONFIDENCE = 0.45  # below this a flow intent is not started without asking
+CLARIFY_CONFIDENCE = 0.2  # between the two, ask which of the top intents was meant
+_SPLIT = re.compile(r"(?:[.!?;]\s+|\s+(?:and also|and then|also|plus|and|und auch|und|och|"
+                    r"samt|et aussi|et|y también|y|además)\s+)", re.IGNORECASE)
+_CORRECTION = re.compile(r"\b(no|not|actually|i meant|sorry|wrong|nein|eigentlich|nej|"
+                         r"egentligen|non|plutot|en fait|mejor dicho|perdon)\b", re.IGNORECASE)
+
+
+class Classifier(Protocol):
+    def predict_one(self, text: str) -> tuple[str, float, list[tuple[str, float]]]: ...
+
+
+class EmbeddedUnderstanding:
+    """Understanding from trained models and rules; no LLM, no network."""
+
+    def __init__(self, classifier: Classifier, languages: tuple[str, ...]) -> None:
+        self.classifier = classifier
+        self.language_id = LanguageIdentifier(languages)
+
+    def understand(self, text: str, ctx: MessageContext) -> Understood:
+        state = ctx.state
+        detected = self.language_id.detect(text, state.language)
+        entities = extract(text, today=ctx.today, locale=ctx.locale, region=ctx.region,
+                           currency=ctx.currency)
+        intent, confidence, alternatives = self.classifier.predict_one(text)
+        out = Understood(detected.language, detected.switched, intent, confidence, alternatives,
+                         [e.to_json() for e in entities])
+        out.commands = self._commands(text, ctx, intent, confidence, alternatives, entities)
+        return out
+
+    def _commands(self, text: str, ctx: MessageContext, intent: str, confidence: float,
+                  alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
+        signal = _signals(text, intent, confidence)
+        if signal is not None:
+            return [signal]
+        awaiting = ctx.state.awaiting
+        if awaiting is not None:
+            answer = self._answer(text, ctx, intent, confidence, entities)
+            if answer is not None:
+                return answer
+        if ctx.state.frame is not None and lx.is_short_answer(text, lx.CANCEL, 3):
+            return [CancelFlow()]
+        correction = _correction(text, ctx, entities)
+        if correction is not None and intent not in FLOW_INTENTS - {ctx.state.frame.flow
+                                                                    if ctx.state.frame else ""}:
+            return [correction]
+        return self._by_intent(text, intent, confidence, alternatives, entities)
+
+    def _answer(self, text: str, ctx: MessageContext, intent: str, confidence: float,
+                entities: list[Entity]) -> list[Command] | None:
+        """Read the message as an answer to the pending question, if it is one."""
+        awaiting = ctx.state.awaiting
+        assert awaiting is not None
+        yes = intent == "affirm" or lx.is_short_answer(text, lx.YES)
+        no = intent == "deny" or lx.is_short_answer(text, lx.NO)
+        if awaiting.kind in ("confirm", "anything_else", "offer_human"):
+            if yes and not no:
+                return [Confirm()]
+            if no:
+                return [Deny()]
+            return None
+        value = resolve_answer(text, awaiting, entities)
+        if value is not None:
+            return [SetSlot(slot=awaiting.slot or "", value=value)]
+        if no and len(text.split()) <= 3:
+            return [CancelFlow()]
+        return None
+
+    def _by_intent(self, text: str, intent: str, confidence: float,
+                   alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
+        if intent in FLOW_INTENTS and confidence >= START_CONFIDENCE:
+            cmds: list[Command] = [StartFlow(flow=intent, slots=prefill(text, entities))]
+            second = self._second_request(text, intent)
+            if second:
+                cmds.append(StartFlow(flow=second, slots={}))
+            return cmds
+        if intent == "policy_question" and confidence >= START_CONFIDENCE:
+            return [KnowledgeQuestion(query=text)]
+        if intent in ("greeting", "thanks", "goodbye") and confidence >= START_CONFIDENCE:
+            return [ChitChat(act=intent)]  # type: ignore[arg-type]
+        if intent == "affirm" and confidence >= START_CONFIDENCE:
+            return [Confirm()]
+        if intent == "deny" and confidence >= START_CONFIDENCE:
+            return [Deny()]
+        options = [a for a, c in alternatives if (a in FLOW_INTENTS or a == "policy_question")
+                   and c >= CLARIFY_CONFIDENCE][:2]
+        if intent == OUT_OF_SCOPE or (intent in FLOW_INTENTS and confidence < CLARIFY_CONFIDENCE):
+            return [KnowledgeQuestion(query=text)]  # the help centre may still know
+        if options:
+            return [Clarify(options=options)]
+        return [KnowledgeQuestion(query=text)]
+
+    def _second_request(self, text: str, first: str) -> str | None:
+        """A second, different request in the same message ('...and where is my refund')."""
+        parts = [p for p in _SPLIT.split(text) if p and len(p.split()) >= 3]
+        if len(parts) < 2:
+            return None
+        for part in parts:
+            label, conf, _ = self.classifier.predict_one(part)
+            if label in FLOW_INTENTS and label != first and conf >= 0.6:
+                return label
+        return None
+
+
+def _signals(text: str, intent: str, confidence: float) -> Command | None:
+    """Hardship, asking for a person and anger win over everything else, in any flow."""
+    if lx.contains(text, lx.HARDSHIP):
+        return HumanHandoff(reason="vulnerability")
+    short = len(text.split()) <= 6
+    if (intent == "human_agent" and confidence >= 0.4) or (short and lx.contains(text, lx.HUMAN)):
+        return HumanHandoff(reason="customer_request")
+    if (intent == "complaint" and confidence >= 0.5) or lx.contains(text, lx.ANGER):
+        return HumanHandoff(reason="complaint")
+    return None
+
+
+def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
+    """Slot values a request already carries: references, amounts, dates, closed-set words."""
+    slots: dict[str, Any] = {}
+    for e in entities:
+        key = {"order_reference": "order_reference", "card_last4": "card_last4",
+               "days": "days", "date": "date", "email": "email", "phone": "phone"}.get(e.type)
+        if key and key not in slots:
+            slots[key] = e.to_json()["value"]
+    for enum in ("dispute_reason", "lost_or_stolen", "card_operation", "document_kind",
+                 "contact_field", "pay_scope"):
+        value = lx.enum_value(text, enum)
+        if value:
+            slots[enum] = value
+    if "email" in slots:
+        slots.setdefault("contact_field", "email")
+    if "phone" in slots:
+        slots.setdefault("contact_field", "phone")
+    return slots
+
+
+def _correction(text: str, ctx: MessageContext, entities: list[Entity]) -> Command | None:
+    """'No, I meant DP-100234': a new value for a slot the running flow already has."""
+    frame = ctx.state.frame
+    if frame is None or not _CORRECTION.search(text):
+        return None
+    for slot, value in prefill(text, entities).items():
+        if slot in frame.slots and frame.slots[slot] != value:
+            return CorrectSlot(slot=slot, value=value)
+    return None

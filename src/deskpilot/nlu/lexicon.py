@@ -1,0 +1,152 @@
+"""Small per-language word lists for signals a classifier should never miss.
+
+Asking for a person, hardship and anger must be caught in any language and at any
+point in a flow, so they are matched as accent-folded phrases in addition to the
+intent classifier. Slot values with a closed set of answers (dispute reason, lost
+or stolen, statement or receipt...) are matched here too.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import cache
+
+
+def fold(text: str) -> str:
+    """Lower-case, strip accents and collapse spaces: 'Återbetalning!' -> 'aterbetalning!'."""
+    nfkd = unicodedata.normalize("NFKD", text.lower())
+    return " ".join("".join(c for c in nfkd if not unicodedata.combining(c)).split())
+
+
+HUMAN = [
+    "agent", "human", "real person", "a person", "speak to someone", "talk to someone",
+    "customer service rep", "representative", "operator", "live chat", "call me",
+    "mensch", "mitarbeiter", "berater", "echte person", "menschen sprechen",
+    "manniska", "handlaggare", "riktig person", "prata med nagon",
+    "humain", "conseiller", "une personne", "vraie personne", "quelqu'un",
+    "humano", "una persona", "persona real", "asesor", "operador", "agente",
+]
+CANCEL = [
+    "cancel", "stop", "never mind", "nevermind", "forget it", "forget about it", "abort",
+    "quit", "abbrechen", "vergiss es", "egal", "stopp", "avbryt", "glom det", "strunt i det",
+    "annuler", "laisse tomber", "oublie", "cancelar", "olvidalo", "dejalo", "da igual",
+]
+HARDSHIP = [
+    "lost my job", "unemployed", "can't afford", "cannot afford", "cant afford", "no money",
+    "can't pay", "cant pay", "cannot pay", "struggling", "debt", "bereavement", "passed away",
+    "died", "funeral", "hospital", "cancer", "depressed", "suicidal", "suicide", "kill myself",
+    "domestic abuse", "abusive", "homeless", "food bank", "seriously ill", "illness", "divorce",
+    "arbeitslos", "job verloren", "kein geld", "kann nicht zahlen", "schulden", "gestorben",
+    "krankenhaus", "arbetslos", "inga pengar", "kan inte betala", "skulder",
+    "sjukhus", "chomage", "pas d'argent", "peux pas payer", "dettes", "deces",
+    "malade", "desempleado", "paro", "sin dinero", "no puedo pagar", "deudas", "fallecio",
+    "enfermo", "hospitalizado",
+]
+ANGER = [
+    "ridiculous", "useless", "worst", "terrible", "disgrace", "scam", "fraudsters", "furious",
+    "angry", "pathetic", "unacceptable", "joke", "wtf", "fuck", "shit", "damn", "idiot",
+    "sue you", "lawyer", "ombudsman", "complaint", "complain", "lacherlich", "nutzlos",
+    "unverschamt", "betrug", "wutend", "beschwerde", "scheisse", "anwalt", "lojligt",
+    "vardelos", "bedrageri", "klagomal", "skit", "advokat", "ridicule", "inadmissible",
+    "arnaque", "furieux", "plainte", "merde", "avocat", "ridiculo", "inaceptable", "estafa",
+    "furioso", "queja", "reclamacion", "mierda", "abogado",
+]
+INSIST = [
+    "but i need", "please make an exception", "exception", "i insist", "that's not fair",
+    "thats not fair", "not fair", "unfair", "come on", "why not", "aber ich brauche",
+    "ausnahme", "unfair", "men jag behover", "undantag", "orattvist", "mais j'ai besoin",
+    "exception", "injuste", "pero necesito", "excepcion", "injusto",
+]
+YES = ["yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "please do",
+       "go ahead", "do it", "confirm", "ja", "jawohl", "genau", "klar", "gerne", "richtig",
+       "ja tack", "japp", "absolut", "stammer", "oui", "ouais", "d'accord", "daccord",
+       "exactement", "vas-y", "si", "claro", "vale", "de acuerdo", "correcto", "dale"]
+NO = ["no", "nope", "nah", "not that", "wrong", "don't", "dont", "nein", "nee", "falsch",
+      "nicht", "nej", "inte", "fel", "non", "pas ca", "faux", "no gracias", "incorrecto"]
+
+ENUMS: dict[str, dict[str, list[str]]] = {
+    "dispute_reason": {
+        "item_not_received": ["never arrived", "not arrived", "didn't arrive", "didnt arrive",
+                              "not received", "never received", "never came", "not delivered",
+                              "nie angekommen", "nicht angekommen", "nicht erhalten",
+                              "aldrig kommit", "inte kommit", "inte fatt", "jamais recu",
+                              "pas recu", "jamais arrive", "nunca llego", "no llego",
+                              "no he recibido", "lost in the post", "missing"],
+        "damaged": ["damaged", "broken", "smashed", "cracked", "defect", "faulty", "beschadigt",
+                    "kaputt", "defekt", "trasig", "skadad", "casse", "abime", "endommage",
+                    "roto", "danado", "defectuoso"],
+        "wrong_item": ["wrong item", "wrong size", "wrong colour", "wrong color", "not what i",
+                       "different item", "falsche", "falscher", "fel vara", "fel storlek",
+                       "mauvais article", "mauvaise taille", "articulo equivocado",
+                       "equivocado", "incorrecto"],
+        "unauthorised": ["unauthorised", "unauthorized", "didn't buy", "didnt buy",
+                         "did not buy", "not me", "wasn't me", "fraud", "don't recognise",
+                         "don't recognize", "nicht bestellt", "nicht ich", "betrug",
+                         "inte jag", "har inte kopt", "pas moi", "pas commande", "fraude",
+                         "no fui yo", "no compre"],
+    },
+    "lost_or_stolen": {
+        "stolen": ["stolen", "stole", "robbed", "theft", "pickpocket", "gestohlen", "geklaut",
+                   "stulen", "stal", "vole", "robada", "robaron", "robo"],
+        "lost": ["lost", "lose", "can't find", "cant find", "misplaced", "verloren",
+                 "finde nicht", "tappat", "borta", "hittar inte", "perdu", "perdue",
+                 "perdida", "perdi", "extravie"],
+    },
+    "card_operation": {
+        "unfreeze": ["unfreeze", "unlock", "unblock", "reactivate", "activate again",
+                     "entsperren", "auftauen", "wieder aktivieren", "lasa upp", "aktivera igen",
+                     "debloquer", "reactiver", "desbloquear", "reactivar", "descongelar"],
+        "freeze": ["freeze", "lock", "pause", "block", "sperren", "einfrieren", "pausieren",
+                   "frys", "lasa", "spärra", "sparra", "geler", "bloquer", "congelar",
+                   "bloquear"],
+    },
+    "document_kind": {
+        "receipt": ["receipt", "invoice", "proof of purchase", "quittung", "beleg", "rechnung",
+                    "kvitto", "faktura", "recu", "facture", "recibo", "factura", "ticket"],
+        "statement": ["statement", "overview", "history", "auszug", "kontoauszug",
+                      "ubersicht", "kontoutdrag", "sammanstallning", "releve", "extracto",
+                      "estado de cuenta"],
+    },
+    "contact_field": {
+        "email": ["email", "e-mail", "mail", "courriel", "correo", "e-post", "epost"],
+        "phone": ["phone", "number", "mobile", "cell", "telefon", "handy", "nummer",
+                  "mobil", "telephone", "portable", "telefono", "movil", "celular"],
+        "address": ["address", "moved", "street", "adresse", "anschrift", "umgezogen",
+                    "adress", "flyttat", "direccion", "domicilio", "me mude", "demenage"],
+    },
+    "pay_scope": {
+        "plan": ["everything", "all of it", "whole", "entire", "pay off", "payoff", "paying off",
+                 "full balance", "the rest", "remaining", "alles", "komplett", "gesamt",
+                 "abbezahlen", "restbetrag", "allt", "hela", "betala av", "resten", "tout",
+                 "totalite", "solder", "le reste", "todo", "completo", "liquidar", "saldar",
+                 "el resto"],
+    },
+    "installment_choice": {
+        "next": ["next", "the next one", "upcoming", "nachste", "nasta", "prochain",
+                 "prochaine", "proximo", "proxima", "siguiente"],
+    },
+}
+
+
+@cache
+def _pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    alts = "|".join(re.escape(fold(p)) for p in sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<![\w])(?:{alts})(?![\w])")
+
+
+def contains(text: str, phrases: list[str]) -> bool:
+    """Whether any phrase occurs in the text as whole words (accent- and case-folded)."""
+    return bool(_pattern(tuple(phrases)).search(fold(text)))
+
+
+def is_short_answer(text: str, phrases: list[str], max_words: int = 4) -> bool:
+    """A short message that is (mostly) one of the phrases: 'yes', 'ja gerne', 'no thanks'."""
+    folded = fold(text).strip(" .!?,")
+    return len(folded.split()) <= max_words and contains(folded, phrases)
+
+
+def enum_value(text: str, enum: str) -> str | None:
+    """The value of a closed-set slot named in the text, if exactly one is."""
+    found = [value for value, phrases in ENUMS[enum].items() if contains(text, phrases)]
+    return found[0] if len(found) >= 1 else None
