@@ -28,6 +28,7 @@ from deskpilot.knowledge import HelpCentre
 
 MAX_MISUNDERSTANDINGS = 2  # the third miss in a row goes to a person
 INTENT_SLOT = "__intent__"
+OOS_KNOWLEDGE_SCORE = 0.25  # an out-of-scope message needs a clearly matching article
 
 
 class DialogueEngine:
@@ -155,6 +156,8 @@ class DialogueEngine:
 
     def _knowledge(self, turn: Turn, query: str, intent: str) -> bool:
         answer = self.help_centre.answer(query, turn.language)
+        if answer is not None and intent == "out_of_scope" and answer.score < OOS_KNOWLEDGE_SCORE:
+            answer = None
         if answer is not None:
             turn.state.misunderstandings = 0
             turn.say("knowledge.answer", {"title": answer.article.title, "quote": answer.quote,

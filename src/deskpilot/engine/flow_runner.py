@@ -109,7 +109,8 @@ class FlowRunner:
     def _collect(self, turn: Turn, spec: SlotSpec, name: str, frame: Frame) -> Outcome | None:
         if frame.slots.get(name) is not None:
             return self._settle(turn, spec, name, frame)
-        options = candidates(turn, spec, frame.slots) if spec.type != "days" else []
+        needs_options = spec.type != "days" and not (spec.type == "enum" and spec.default)
+        options = candidates(turn, spec, frame.slots) if needs_options else []
         hinted = from_hint(spec, frame.slots, options)
         if hinted is None and spec.type not in ("enum", "days", "email", "phone", "address") \
                 and len(options) == 1:
@@ -141,6 +142,9 @@ class FlowRunner:
         if chosen is None and spec.type in ("installment", "card", "payment_method"):
             chosen = next((o["item"] for o in candidates(turn, spec, frame.slots)
                            if o["value"] == value), None)
+        if chosen is not None and spec.type == "card":
+            chosen = {**chosen, "kind": turn.responses.template(
+                f"enum.card_kind.{chosen['kind']}", turn.language)}
         if chosen is not None and spec.type != "enum":
             frame.data[spec.type] = chosen
         if spec.type == "enum":

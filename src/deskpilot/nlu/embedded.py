@@ -71,6 +71,14 @@ class EmbeddedUnderstanding:
         signal = _signals(text, intent, confidence)
         if signal is not None:
             return [signal]
+        refused = ctx.state.refused
+        waiting = ctx.state.awaiting
+        if refused and (waiting is None or waiting.kind == "anything_else") and (
+                lx.contains(text, lx.INSIST) or intent == refused.get("flow")):
+            return [HumanHandoff(reason="policy_insist")]
+        correction = _correction(text, ctx, entities)
+        if correction is not None:
+            return [correction]
         awaiting = ctx.state.awaiting
         if awaiting is not None:
             answer = self._answer(text, ctx, intent, confidence, entities)
@@ -78,10 +86,6 @@ class EmbeddedUnderstanding:
                 return answer
         if ctx.state.frame is not None and lx.is_short_answer(text, lx.CANCEL, 3):
             return [CancelFlow()]
-        correction = _correction(text, ctx, entities)
-        if correction is not None and intent not in FLOW_INTENTS - {ctx.state.frame.flow
-                                                                    if ctx.state.frame else ""}:
-            return [correction]
         return self._by_intent(text, intent, confidence, alternatives, entities)
 
     def _answer(self, text: str, ctx: MessageContext, intent: str, confidence: float,

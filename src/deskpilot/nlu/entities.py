@@ -50,10 +50,12 @@ _CUR = "|".join(sorted({re.escape(k) for k in _CURRENCY_SYMBOLS} | set(CURRENCY_
 _NUM = r"\d{1,3}(?:[ .,\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _AMOUNT = re.compile(rf"(?P<c1>{_CUR})\s?(?P<n1>{_NUM})|(?P<n2>{_NUM})\s?(?P<c2>{_CUR})(?!\w)",
                      re.IGNORECASE)
-_DAYS = re.compile(r"\b(\d{1,3})\s*(?:days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni)\b",
+_MORE = r"(?:\s*(?:more|extra|additional|further|mehr|weitere|zusätzliche|till|extra|fler|"\
+    r"de plus|supplémentaires|más|mas|adicionales))?"
+_DAYS = re.compile(r"\b(\d{1,3})" + _MORE + r"\s*(?:days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni)\b",
                    re.IGNORECASE)
 _WEEKS = re.compile(r"\b(\d{1,2}|a|one|two|three|four|eine?|zwei|drei|en|ett|två|tre|une?|deux|"
-                    r"trois|una?|dos|tres)\s*(?:weeks?|wochen?|veckor|vecka|semaines?|semanas?)\b",
+                    r"trois|una?|dos|tres)" + _MORE + r"\s*(?:weeks?|wochen?|veckor|vecka|semaines?|semanas?)\b",
                     re.IGNORECASE)
 _WORD_NUMBERS = {"a": 1, "one": 1, "ein": 1, "eine": 1, "en": 1, "ett": 1, "un": 1, "une": 1,
                  "una": 1, "uno": 1, "two": 2, "zwei": 2, "två": 2, "deux": 2, "dos": 2,

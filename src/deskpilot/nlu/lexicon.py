@@ -69,6 +69,8 @@ ENUMS: dict[str, dict[str, list[str]]] = {
     "dispute_reason": {
         "item_not_received": ["never arrived", "not arrived", "didn't arrive", "didnt arrive",
                               "not received", "never received", "never came", "not delivered",
+                              "never delivered", "wasn't delivered", "not been delivered",
+                              "hasn't arrived", "hasnt arrived", "didn't get", "never got",
                               "nie angekommen", "nicht angekommen", "nicht erhalten",
                               "aldrig kommit", "inte kommit", "inte fatt", "jamais recu",
                               "pas recu", "jamais arrive", "nunca llego", "no llego",

@@ -162,5 +162,12 @@ def _print_overview(db: Database) -> None:
     )
 
 
-if __name__ == "__main__":  # pragma: no cover
-    app()
+def _register() -> None:
+    from deskpilot.cli import _chat, _eval, _nlu
+
+    _nlu.register(app)
+    _eval.register(app)
+    _chat.register(app)
+
+
+_register()

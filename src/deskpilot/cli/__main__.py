@@ -1,0 +1,3 @@
+from deskpilot.cli import app
+
+app()

@@ -1,0 +1,74 @@
+"""``deskpilot eval scenarios``: the scenario suite against the assistant."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from deskpilot.clock import FixedClock
+from deskpilot.config import get_settings
+from deskpilot.db import Database, upgrade
+from deskpilot.evaluation.runner import EVAL_NOW, Result, ScenarioRunner, summarise
+from deskpilot.evaluation.scenario import load_scenarios
+from deskpilot.runtime import build_assistant
+
+eval_app = typer.Typer(help="Evaluate the assistant.")
+err = Console(stderr=True)
+
+
+@eval_app.command()
+def scenarios(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON")] = False,
+    file: Annotated[list[Path] | None, typer.Option(help="Scenario YAML file(s)")] = None,
+    variants: Annotated[int, typer.Option(help="Phrasings to run per scenario (0 = all)")] = 0,
+    only: Annotated[str | None, typer.Option(help="Run scenarios whose id contains this")]
+    = None,
+    show_failures: Annotated[bool, typer.Option(help="Print failed transcripts")] = False,
+) -> None:
+    """Run the simulated customers and print automation, correctness and latency."""
+    suite = [s for s in load_scenarios(file) if not only or only in s.id]
+    settings = get_settings()
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Database(f"sqlite:///{Path(tmp) / 'scenarios.db'}")
+        upgrade(db.engine)
+        with err.status("Loading the assistant..."):
+            assistant = build_assistant(settings, db, clock=FixedClock(EVAL_NOW))
+        runner = ScenarioRunner(db, assistant)
+        jobs = [(s, v) for s in suite for v in range(variants or s.variant_count())]
+        results: list[Result] = []
+        with Progress("Scenarios", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err) as bar:
+            task = bar.add_task("run", total=len(jobs))
+            for scenario, variant in jobs:
+                results.append(runner.run(scenario, variant))
+                bar.advance(task)
+        db.dispose()
+    summary = summarise(results)
+    if show_failures:
+        for r in results:
+            if r.outcome == "failed" or r.wrong_actions:
+                err.print(f"[red]{r.scenario}#{r.variant}[/] {r.problems}")
+                err.print("\n".join(r.transcript))
+    if as_json:
+        sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        return
+    table = Table("figure", "value")
+    for key, value in summary.items():
+        if key != "by_language":
+            table.add_row(key, str(value))
+    err.print(table)
+    for r in results:
+        if r.outcome == "failed":
+            err.print(f"[yellow]failed[/] {r.scenario}#{r.variant}: {'; '.join(r.problems)}")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(eval_app, name="eval")

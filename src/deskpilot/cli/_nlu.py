@@ -1,0 +1,122 @@
+"""``deskpilot nlu train|eval|predict``: the embedded understanding on any labelled CSV."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from deskpilot.config import get_settings
+from deskpilot.errors import DeskPilotError
+from deskpilot.nlu import model as nlu_model
+from deskpilot.nlu._classifier import IntentClassifier
+from deskpilot.nlu.entities import extract
+from deskpilot.nlu.language import LanguageIdentifier
+
+nlu_app = typer.Typer(help="Train, evaluate and try the embedded understanding.")
+err = Console(stderr=True)
+
+
+def _fail(exc: DeskPilotError) -> None:
+    err.print(f"[red]{exc.message}[/]")
+    raise typer.Exit(2)
+
+
+@nlu_app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="CSV: header row, text first, label second")],
+    out: Annotated[Path, typer.Option(help="Directory to write the model to")],
+    oos_label: Annotated[str, typer.Option(help="Label meaning out of scope")] = "oos",
+) -> None:
+    """Train an intent model on any labelled CSV (Banking77, CLINC150, your own)."""
+    try:
+        texts, labels = nlu_model.read_labelled_csv(data)
+    except DeskPilotError as exc:
+        _fail(exc)
+    with Progress(console=err, transient=True) as bar:
+        bar.add_task(f"Training on {len(texts):,} examples", total=None)
+        started = time.perf_counter()
+        clf = IntentClassifier().fit(texts, labels, oos_label=oos_label)
+    clf.save(out)
+    err.print(f"Trained {len(set(labels))} labels on {len(texts):,} examples in "
+              f"{time.perf_counter() - started:.1f} s -> {out}")
+
+
+@nlu_app.command("eval")
+def evaluate(
+    model: Annotated[Path, typer.Option(help="Model directory from `nlu train`")],
+    data: Annotated[Path, typer.Option(help="Labelled CSV to evaluate on")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    oos_label: Annotated[str, typer.Option()] = "oos",
+) -> None:
+    """Accuracy, macro-F1, per-label scores, out-of-scope recall and latency."""
+    from sklearn.metrics import classification_report, f1_score
+
+    try:
+        texts, labels = nlu_model.read_labelled_csv(data)
+    except DeskPilotError as exc:
+        _fail(exc)
+    clf = IntentClassifier.load(model)
+    predicted, times = [], []
+    with Progress(console=err, transient=True) as bar:
+        task = bar.add_task("Evaluating", total=len(texts))
+        for text in texts:
+            t0 = time.perf_counter()
+            predicted.append(clf.predict_one(text)[0])
+            times.append((time.perf_counter() - t0) * 1000)
+            bar.advance(task)
+    times.sort()
+    report = classification_report(labels, predicted, output_dict=True, zero_division=0)
+    result: dict[str, object] = {
+        "examples": len(texts),
+        "accuracy": round(sum(p == g for p, g in zip(predicted, labels, strict=True))
+                          / len(texts), 4),
+        "macro_f1": round(float(f1_score(labels, predicted, average="macro", zero_division=0)), 4),
+        "per_label": {k: {m: round(float(v[m]), 4) for m in ("precision", "recall", "f1-score")}
+                      for k, v in report.items() if isinstance(v, dict) and k in set(labels)},
+        "p50_ms": round(statistics.median(times), 3),
+        "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 3),
+    }
+    if oos_label in labels:
+        oos = [p for p, g in zip(predicted, labels, strict=True) if g == oos_label]
+        result["oos_recall"] = round(sum(p == oos_label for p in oos) / len(oos), 4)
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+        return
+    for k in ("examples", "accuracy", "macro_f1", "oos_recall", "p50_ms", "p99_ms"):
+        if k in result:
+            err.print(f"{k}: {result[k]}")
+
+
+@nlu_app.command()
+def predict(
+    texts: Annotated[list[str], typer.Argument(help="Messages to understand")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    model: Annotated[Path | None, typer.Option(help="Model directory (default model if unset)")]
+    = None,
+) -> None:
+    """Language, intent, confidence and entities of each message (one JSON line each)."""
+    settings = get_settings()
+    clf = IntentClassifier.load(model) if model else nlu_model.load_default(settings.model_dir)
+    lang_id = LanguageIdentifier(nlu_model.languages())
+    today = datetime.now(UTC).date()
+    for text in texts:
+        intent, conf, alts = clf.predict_one(text)
+        lang = lang_id.detect(text).language
+        ents = [e.to_json() for e in extract(text, today=today, locale=lang)]
+        row = {"text": text, "language": lang, "intent": intent, "confidence": round(conf, 4),
+               "alternatives": [[a, round(c, 4)] for a, c in alts], "entities": ents}
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n" if as_json
+                         else f"{text!r}: {lang} {intent} ({conf:.2f}) {ents}\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(nlu_app, name="nlu")

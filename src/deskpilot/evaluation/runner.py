@@ -1,0 +1,281 @@
+"""Runs the scenario suite: simulated customers talk to the assistant through its API.
+
+Each scenario gets a fresh customer built with the seeder's builder; the simulated
+customer sends its opening message(s) and answers the assistant's questions from
+what it knows. The outcome is judged from the audit log and the final account state.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from deskpilot.db import models as m
+from deskpilot.db.engine import Database
+from deskpilot.domain.actions import REGISTRY, Actor
+from deskpilot.domain.enums import CustomerStatus
+from deskpilot.domain.markets import market_for
+from deskpilot.engine._context import lookup
+from deskpilot.engine.assistant import Assistant, Reply
+from deskpilot.errors import DeskPilotError
+from deskpilot.evaluation.scenario import Scenario
+from deskpilot.seed._builder import CustomerBuilder, IdSource, new_rows
+from deskpilot.seed.generator import _ensure_merchants, _fix_sequences, _flush, _start_ids
+
+EVAL_TODAY = date(2026, 6, 15)
+EVAL_NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
+MAX_EXCHANGES = 8
+PHRASES: dict[str, dict[str, str]] = {
+    "yes": {"en": "yes please", "de": "ja, bitte", "sv": "ja tack", "fr": "oui, merci",
+            "es": "sí, por favor"},
+    "no": {"en": "no", "de": "nein", "sv": "nej", "fr": "non", "es": "no"},
+    "no_thanks": {"en": "no thanks, that's all", "de": "nein danke, das war's",
+                  "sv": "nej tack, det var allt", "fr": "non merci, c'est tout",
+                  "es": "no gracias, eso es todo"},
+    "dont_know": {"en": "I'm not sure", "de": "weiß ich nicht", "sv": "vet inte",
+                  "fr": "je ne sais pas", "es": "no lo sé"},
+}
+
+
+@dataclass
+class Result:
+    scenario: str
+    inquiry: str
+    language: str
+    variant: int
+    outcome: str  # resolved, handoff_expected, handoff, failed
+    actions: list[str]
+    wrong_actions: list[str]
+    handoff: str | None
+    turns: int
+    latencies: list[float]
+    problems: list[str] = field(default_factory=list)
+    transcript: list[str] = field(default_factory=list)
+
+
+def build_customer(db: Database, scenario: Scenario) -> tuple[int, dict[str, Any]]:
+    """Create the scenario's customer; return its id and the facts the customer knows."""
+    spec = scenario.customer
+    rows = new_rows()
+    with db.engine.begin() as conn:
+        ids = IdSource()
+        _start_ids(conn, ids)
+        b = CustomerBuilder(ids, rows, random.Random(spec.seed), EVAL_TODAY,
+                            market_for(spec.country), _ensure_merchants(conn))
+        cid = b.customer(verified=spec.verified, status=CustomerStatus.ACTIVE)
+        b.card(spec.card)
+        for arch in spec.orders:
+            b.order(arch)
+        facts: dict[str, Any] = {f"order{i}": o["reference"] for i, o in enumerate(rows["orders"])}
+        for i, c in enumerate(rows["cards"]):
+            facts[f"card{i}"] = c["last4"]
+        facts["email"] = rows["customers"][0]["email"]
+        _flush(conn, rows)
+        facts["foreign_order"] = self_foreign_order(conn, cid)
+    _fix_sequences(db)
+    return cid, facts
+
+
+def self_foreign_order(conn: Any, cid: int) -> str:
+    """An order reference that exists but belongs to someone else (made on first need)."""
+    ref = conn.scalar(select(m.Order.reference).where(m.Order.customer_id != cid).limit(1))
+    if ref:
+        return str(ref)
+    rows = new_rows()
+    ids = IdSource()
+    _start_ids(conn, ids)
+    b = CustomerBuilder(ids, rows, random.Random(99), EVAL_TODAY, market_for("GB"),
+                        _ensure_merchants(conn))
+    b.customer(verified=True, status=CustomerStatus.ACTIVE)
+    b.order("delivered_recent")
+    reference = str(rows["orders"][0]["reference"])
+    _flush(conn, rows)
+    return reference
+
+
+def _yaml_bool(value: Any) -> Any:
+    """YAML reads a bare yes/no as a boolean; the simulated customer means the words."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return [_yaml_bool(v) for v in value]
+    return value
+
+
+def _subst(value: Any, facts: dict[str, Any]) -> Any:
+    if isinstance(value, str):
+        for key in sorted(facts, key=len, reverse=True):
+            value = value.replace(f"${key}", str(facts[key]))
+        return value
+    if isinstance(value, dict):
+        return {k: _subst(v, facts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_subst(v, facts) for v in value]
+    return value
+
+
+class ScenarioRunner:
+    """Plays scenarios against an assistant and judges the outcomes."""
+
+    def __init__(self, db: Database, assistant: Assistant) -> None:
+        self.db = db
+        self.assistant = assistant
+
+    def run(self, scenario: Scenario, variant: int = 0) -> Result:
+        cid, facts = build_customer(self.db, scenario)
+        lang = scenario.language
+        reply = self.assistant.start(cid)
+        conv = reply.conversation_id
+        transcript = [f"BOT: {t}" for t in reply.messages]
+        latencies: list[float] = []
+        keys: list[str] = list(reply.keys)
+        handoff: str | None = None
+        sent = 0
+
+        def send(text: str) -> Reply:
+            nonlocal sent, handoff
+            sent += 1
+            transcript.append(f"CUSTOMER: {text}")
+            r = self.assistant.handle(conv, cid, text)
+            latencies.append(r.latency_ms)
+            keys.extend(r.keys)
+            transcript.extend(f"BOT: {t}" for t in r.messages)
+            handoff = handoff or r.handoff
+            return r
+
+        answers = {k: list(v) if isinstance(v, list) else v for k, v in scenario.answers.items()}
+        for i in range(len(scenario.turns)):
+            reply = send(_subst(scenario.phrasing(i, variant), facts))
+            if not scenario.interrupts(i + 1):
+                reply = self._answer_questions(scenario, answers, facts, reply, send)
+            if handoff:
+                break
+        if not handoff and reply.awaiting is not None and reply.awaiting.kind == "anything_else":
+            send(PHRASES["no_thanks"].get(lang, PHRASES["no_thanks"]["en"]))
+        self.assistant.end(conv, cid)
+        return self._judge(scenario, variant, cid, conv, facts, handoff, sent, latencies,
+                           transcript, keys)
+
+    def _answer_questions(self, scenario: Scenario, answers: dict[str, Any],
+                          facts: dict[str, Any], reply: Reply,
+                          send: Callable[[str], Reply]) -> Reply:
+        """Answer what the assistant asks from what the customer knows (lists in order)."""
+        lang = scenario.language
+        for _ in range(MAX_EXCHANGES):
+            aw = reply.awaiting
+            if reply.handoff or aw is None or aw.kind == "anything_else":
+                return reply
+            if aw.kind in ("confirm", "offer_human"):
+                key, fallback = aw.kind, "yes" if aw.kind == "confirm" else "no"
+            elif aw.slot == "__intent__":
+                key, fallback = "clarify", "dont_know"
+            else:
+                key = aw.slot if aw.slot in answers else (aw.slot_type or "")
+                fallback = "dont_know"
+            said = answers.get(key, fallback)
+            if isinstance(said, list):
+                said = said.pop(0) if len(said) > 1 else (said[0] if said else fallback)
+            said = _yaml_bool(said)
+            said = PHRASES.get(str(said), {}).get(lang, str(said)) if str(said) in PHRASES \
+                else _subst(str(said), facts)
+            reply = send(said)
+        return reply
+
+    def _executed(self, conv: str) -> list[tuple[str, dict[str, Any]]]:
+        with self.db.session() as s:
+            rows = s.execute(select(m.AuditEntry.action, m.AuditEntry.arguments).where(
+                m.AuditEntry.actor_id == f"assistant:{conv}", m.AuditEntry.outcome == "ok",
+            ).order_by(m.AuditEntry.id)).all()
+        return [(a, args) for a, args in rows
+                if a in REGISTRY and not REGISTRY[a].is_lookup and a != "create_ticket"]
+
+    def _judge(self, scenario: Scenario, variant: int, cid: int, conv: str,
+               facts: dict[str, Any], handoff: str | None, sent: int, latencies: list[float],
+               transcript: list[str], keys: list[str]) -> Result:
+        expect = scenario.expect
+        executed = self._executed(conv)
+        expected = [(a.name, _subst(a.args, facts)) for a in expect.action_specs()]
+        wrong, remaining = [], list(expected)
+        for name, args in executed:
+            match = next((e for e in remaining if e[0] == name and all(
+                args.get(k) == v for k, v in e[1].items())), None)
+            if match is None:
+                wrong.append(name)
+            else:
+                remaining.remove(match)
+        problems = [f"missing action {n} {a}" for n, a in remaining]
+        problems += [f"wrong action {w}" for w in wrong]
+        problems += self._check_state(scenario, cid, facts)
+        if expect.says:
+            seen = set(keys)
+            problems += [f"did not say {k}" for k in expect.says if k not in seen]
+        want_handoff = expect.handoff
+        if handoff and want_handoff and (want_handoff is True or want_handoff == handoff):
+            outcome = "handoff_expected" if not wrong else "failed"
+        elif handoff:
+            outcome = "handoff"
+        elif want_handoff:
+            outcome, problems = "failed", [*problems, "expected a handoff"]
+        else:
+            outcome = "resolved" if not problems else "failed"
+        return Result(scenario.id, scenario.inquiry, scenario.language, variant, outcome,
+                      [n for n, _ in executed], wrong, handoff, sent, latencies, problems,
+                      transcript)
+
+    def _check_state(self, scenario: Scenario, cid: int, facts: dict[str, Any]) -> list[str]:
+        problems = []
+        for check in scenario.expect.checks:
+            try:
+                out = self.assistant.service.run(check.lookup, Actor.system(cid, "evaluation"),
+                                                 _subst(check.args, facts))
+            except DeskPilotError as exc:
+                problems.append(f"check {check.lookup} failed: {exc.message}")
+                continue
+            got = lookup(out.model_dump(mode="json"), check.path)
+            want = _subst(check.equals, facts)
+            if got != want:
+                problems.append(f"{check.lookup}.{check.path} is {got!r}, expected {want!r}")
+        return problems
+
+
+def summarise(results: list[Result]) -> dict[str, Any]:
+    """The suite's figures: automation, correctness, wrong actions, handoffs, latency."""
+    n = len(results) or 1
+    outcomes = Counter(r.outcome for r in results)
+    lat = sorted(x for r in results for x in r.latencies)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(len(lat) * p))], 2) if lat else 0.0
+
+    by_lang: dict[str, list[Result]] = defaultdict(list)
+    for r in results:
+        by_lang[r.language].append(r)
+    return {
+        "scenarios": len({r.scenario for r in results}),
+        "runs": len(results),
+        "automation_rate": round(outcomes["resolved"] / n, 4),
+        "correct_resolution_rate": round(
+            (outcomes["resolved"] + outcomes["handoff_expected"]) / n, 4),
+        "wrong_action_count": sum(len(r.wrong_actions) for r in results),
+        "handoff_rate": round((outcomes["handoff"] + outcomes["handoff_expected"]) / n, 4),
+        "failed": outcomes["failed"],
+        "mean_turns": round(statistics.mean(r.turns for r in results), 2) if results else 0,
+        "p50_turn_ms": pct(0.5),
+        "p99_turn_ms": pct(0.99),
+        "by_language": {
+            lang: {
+                "runs": len(rs),
+                "automation_rate": round(sum(r.outcome == "resolved" for r in rs) / len(rs), 4),
+                "wrong_action_count": sum(len(r.wrong_actions) for r in rs),
+                "failed": sum(r.outcome == "failed" for r in rs),
+            }
+            for lang, rs in sorted(by_lang.items())
+        },
+    }
