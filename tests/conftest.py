@@ -98,3 +98,20 @@ def clock() -> FixedClock:
 @pytest.fixture
 def service(db: Database, clock: FixedClock) -> AccountService:
     return AccountService(db, clock)
+
+
+@pytest.fixture(scope="session")
+def understanding(tmp_path_factory: pytest.TempPathFactory) -> object:
+    """The embedded understanding with the default model, trained once per test session."""
+    from deskpilot.nlu import model as nlu_model
+    from deskpilot.nlu.embedded import EmbeddedUnderstanding
+
+    classifier = nlu_model.load_default(tmp_path_factory.mktemp("models"))
+    return EmbeddedUnderstanding(classifier, nlu_model.languages())
+
+
+@pytest.fixture
+def assistant(db: Database, clock: FixedClock, understanding: object) -> object:
+    from deskpilot.engine.assistant import Assistant
+
+    return Assistant(db, understanding, clock=clock)  # type: ignore[arg-type]

@@ -11,13 +11,14 @@ from rich.panel import Panel
 from deskpilot.config import get_settings
 from deskpilot.db import Database, upgrade
 from deskpilot.errors import DeskPilotError
-from deskpilot.runtime import build_assistant
 
 console = Console()
 
 
 def chat(customer: Annotated[int, typer.Option(help="Customer id to chat as")] = 1) -> None:
     """Chat with the assistant in the terminal as a seeded customer (Ctrl-D to end)."""
+    from deskpilot.runtime import build_assistant
+
     settings = get_settings()
     db = Database(settings.database_url)
     upgrade(db.engine)

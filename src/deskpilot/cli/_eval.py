@@ -18,7 +18,6 @@ from deskpilot.config import get_settings
 from deskpilot.db import Database, upgrade
 from deskpilot.evaluation.runner import EVAL_NOW, Result, ScenarioRunner, summarise
 from deskpilot.evaluation.scenario import load_scenarios
-from deskpilot.runtime import build_assistant
 
 eval_app = typer.Typer(help="Evaluate the assistant.")
 err = Console(stderr=True)
@@ -34,6 +33,8 @@ def scenarios(
     show_failures: Annotated[bool, typer.Option(help="Print failed transcripts")] = False,
 ) -> None:
     """Run the simulated customers and print automation, correctness and latency."""
+    from deskpilot.runtime import build_assistant
+
     suite = [s for s in load_scenarios(file) if not only or only in s.id]
     settings = get_settings()
     with tempfile.TemporaryDirectory() as tmp:

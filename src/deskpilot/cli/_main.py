@@ -19,6 +19,8 @@ from deskpilot.db import models as m
 from deskpilot.domain.actions import REGISTRY, AccountService, Actor
 from deskpilot.domain.enums import ActorKind
 from deskpilot.errors import DeskPilotError
+from deskpilot.engine.assistant import locale_for
+from deskpilot.engine.responses import format_money
 from deskpilot.seed import seed as run_seed
 
 app = typer.Typer(
@@ -126,8 +128,11 @@ def call(
 @app.command()
 def start(
     customers: Annotated[int, typer.Option(help="Demo customers to seed on first start")] = 200,
+    chat: Annotated[bool, typer.Option(help="Open a terminal chat afterwards (if interactive)")]
+    = True,
+    customer: Annotated[int, typer.Option(help="Customer to chat as")] = 1,
 ) -> None:
-    """The main job: prepare the embedded database with demo data and show what is there."""
+    """The main job: demo data in the embedded database, the model trained, then a chat."""
     db = _database()
     upgrade(db.engine)
     with db.session() as s:
@@ -135,6 +140,12 @@ def start(
     if not existing:
         run_seed(db, customers, today=datetime.now(UTC).date())
     _print_overview(db)
+    if chat and sys.stdin.isatty():
+        from deskpilot.cli._chat import chat as run_chat
+
+        run_chat(customer)
+    else:
+        console.print("Chat with the assistant: [cyan]deskpilot chat --customer 1[/]")
 
 
 def _print_overview(db: Database) -> None:
@@ -155,11 +166,17 @@ def _print_overview(db: Database) -> None:
     console.print(table)
     console.print("Markets: " + ", ".join(f"{c} {n}" for c, n in markets))
     service = AccountService(db)
-    overview = service.run("get_customer_overview", Actor(ActorKind.SYSTEM, "cli", 1), {})
-    console.print_json(overview.model_dump_json())
-    console.print(
-        "Try: [cyan]deskpilot actions[/], [cyan]deskpilot call list_orders --customer 1[/]"
-    )
+    people = Table("customer", "name", "market", "language", "balance", "open orders", "verified")
+    for cid in range(1, 9):
+        try:
+            o = service.run("get_customer_overview", Actor(ActorKind.SYSTEM, "cli", cid), {})
+        except DeskPilotError:
+            continue
+        v = o.model_dump()
+        people.add_row(str(cid), v["name"], v["market"], v["language"],
+                       format_money(v["balance"], locale_for(v["language"], v["market"])),
+                       str(v["open_orders"]), "yes" if v["identity_verified"] else "no")
+    console.print(people)
 
 
 def _register() -> None:

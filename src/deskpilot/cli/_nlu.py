@@ -17,9 +17,6 @@ from rich.progress import Progress
 from deskpilot.config import get_settings
 from deskpilot.errors import DeskPilotError
 from deskpilot.nlu import model as nlu_model
-from deskpilot.nlu._classifier import IntentClassifier
-from deskpilot.nlu.entities import extract
-from deskpilot.nlu.language import LanguageIdentifier
 
 nlu_app = typer.Typer(help="Train, evaluate and try the embedded understanding.")
 err = Console(stderr=True)
@@ -37,6 +34,8 @@ def train(
     oos_label: Annotated[str, typer.Option(help="Label meaning out of scope")] = "oos",
 ) -> None:
     """Train an intent model on any labelled CSV (Banking77, CLINC150, your own)."""
+    from deskpilot.nlu._classifier import IntentClassifier
+
     try:
         texts, labels = nlu_model.read_labelled_csv(data)
     except DeskPilotError as exc:
@@ -59,6 +58,8 @@ def evaluate(
 ) -> None:
     """Accuracy, macro-F1, per-label scores, out-of-scope recall and latency."""
     from sklearn.metrics import classification_report, f1_score
+
+    from deskpilot.nlu._classifier import IntentClassifier
 
     try:
         texts, labels = nlu_model.read_labelled_csv(data)
@@ -104,6 +105,10 @@ def predict(
     = None,
 ) -> None:
     """Language, intent, confidence and entities of each message (one JSON line each)."""
+    from deskpilot.nlu._classifier import IntentClassifier
+    from deskpilot.nlu.entities import extract
+    from deskpilot.nlu.language import LanguageIdentifier
+
     settings = get_settings()
     clf = IntentClassifier.load(model) if model else nlu_model.load_default(settings.model_dir)
     lang_id = LanguageIdentifier(nlu_model.languages())

@@ -26,7 +26,7 @@ ARTICLES_DIR = Path(__file__).parent / "articles"
 _TOKEN = re.compile(r"[^\W_]+")
 _STOP = set("""a an and are as at be but by can do does for from has have how i if in is it
 its me my of on or so that the this to was we what when where which who why will with you
-your yours am im i'm""".split())
+your yours am im i'm not""".split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,8 @@ class Answer:
 def tokens(text: str) -> list[str]:
     """Accent-folded word tokens without stop words, with a light plural/verb stemming."""
     out = []
+    text = re.sub(r"n['’]t\b", " not", text)
+    text = re.sub(r"['’](s|re|ve|ll|d|m)\b", " ", text)
     for tok in _TOKEN.findall(fold(text)):
         if tok in _STOP or len(tok) < 2:
             continue

@@ -25,7 +25,8 @@ HUMAN = [
     "mensch", "mitarbeiter", "berater", "echte person", "menschen sprechen",
     "manniska", "handlaggare", "riktig person", "prata med nagon",
     "humain", "conseiller", "une personne", "vraie personne", "quelqu'un",
-    "humano", "una persona", "persona real", "asesor", "operador", "agente",
+    "humano", "una persona", "persona", "personne", "persona real", "asesor", "operador",
+    "agente",
 ]
 CANCEL = [
     "cancel", "stop", "never mind", "nevermind", "forget it", "forget about it", "abort",

@@ -11,8 +11,12 @@ import csv
 import hashlib
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from deskpilot.errors import InvalidInput
-from deskpilot.nlu._classifier import IntentClassifier
+
+if TYPE_CHECKING:
+    from deskpilot.nlu._classifier import IntentClassifier
 
 TRAIN_DIR = Path(__file__).parent / "data" / "train"
 MODEL_VERSION = "1"
@@ -66,12 +70,16 @@ def data_fingerprint(paths: list[Path]) -> str:
 
 
 def train(paths: list[Path], oos_label: str = "out_of_scope") -> IntentClassifier:
+    from deskpilot.nlu._classifier import IntentClassifier
+
     texts, labels, _ = read_training_data(paths)
     return IntentClassifier().fit(texts, labels, oos_label=oos_label)
 
 
 def load_default(model_root: Path) -> IntentClassifier:
     """The model trained on the project's data, from cache or trained now."""
+    from deskpilot.nlu._classifier import IntentClassifier
+
     paths = training_files()
     target = model_root / f"intent-{data_fingerprint(paths)}"
     if (target / "meta.json").exists() or any(target.glob("*.json")):

@@ -179,6 +179,8 @@ def seed(
         if progress:
             progress(done)
     _fix_sequences(db)
+    with db.engine.begin() as conn:  # fresh planner statistics after a bulk load
+        conn.execute(text("ANALYZE"))
     return SeedReport(customers=customers, rows=total_rows, first_customer_id=first_id)
 
 

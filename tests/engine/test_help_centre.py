@@ -1,0 +1,38 @@
+"""The help centre finds the right article, or says it has none."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskpilot.knowledge import HelpCentre
+
+
+@pytest.fixture(scope="module")
+def help_centre() -> HelpCentre:
+    return HelpCentre()
+
+
+@pytest.mark.parametrize(("question", "article"), [
+    ("what is your return policy?", "returns"),
+    ("how long do refunds take", "refunds"),
+    ("is there interest on pay in 4", "pay-in-4"),
+    ("can I pay off my financing early", "financing"),
+    ("how do disputes work", "disputes"),
+    ("what do you do with my personal data", "privacy-and-personal-data"),
+    ("how much is the late fee", "late-fees"),
+])
+def test_that_common_questions_find_their_article(help_centre: HelpCentre, question: str,
+                                                  article: str) -> None:
+    answer = help_centre.answer(question)
+    assert answer is not None and answer.article.id == article
+    assert answer.quote and answer.article.link == f"/help/en/{article}"
+
+
+def test_that_an_unrelated_question_finds_nothing(help_centre: HelpCentre) -> None:
+    assert help_centre.answer("who won the football world cup in 1998") is None
+
+
+def test_that_every_article_has_a_title_and_tags(help_centre: HelpCentre) -> None:
+    articles = help_centre.articles["en"]
+    assert len(articles) >= 15
+    assert all(a.title and a.tags and len(a.body) > 300 for a in articles)
