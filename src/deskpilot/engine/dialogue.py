@@ -51,6 +51,8 @@ class DialogueEngine:
             self._continue(turn)
         elif handled and state.frame is None and state.awaiting is None and not turn.handoff:
             self._next_queued_or_close(turn)
+        if not turn.messages and not turn.handoff:  # never leave the customer unanswered
+            self._missed(turn, "clarify.rephrase")
         if turn.handoff:
             self._handoff(turn, turn.handoff)
 
@@ -80,14 +82,16 @@ class DialogueEngine:
             return self._chitchat(turn, cmd.act)
         if isinstance(cmd, Clarify):
             return self._clarify(turn, cmd.options)
-        self._missed(turn, "cannot_handle")
+        unclear = isinstance(cmd, CannotHandle) and cmd.reason == "unclear_answer"
+        self._missed(turn, "slot.repeat" if unclear else "cannot_handle")
         return False
 
     def _start(self, turn: Turn, cmd: StartFlow) -> bool:
         state = turn.state
         refused = state.refused
-        if refused and refused.get("flow") == cmd.flow:
-            turn.handoff = "policy_insist"  # asked again after a refusal
+        if refused and refused.get("flow") == cmd.flow and all(
+                refused.get("slots", {}).get(k) == v for k, v in cmd.slots.items()):
+            turn.handoff = "policy_insist"  # the same request again after a refusal
             return False
         state.refused = None
         state.misunderstandings = 0
@@ -206,7 +210,12 @@ class DialogueEngine:
             turn.handoff = "misunderstanding"
             return
         if state.awaiting is not None and state.frame is not None:
-            turn.say(key)
+            if key == "slot.repeat":
+                kind = state.awaiting.kind
+                turn.say("confirm.repeat" if kind == "confirm" else "slot.repeat",
+                         {"question": ""})
+            else:
+                turn.say(key)
             self._reask(turn)
             return
         turn.say(key if state.misunderstandings == 1 else "clarify.rephrase")

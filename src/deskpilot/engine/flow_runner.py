@@ -94,6 +94,9 @@ class FlowRunner:
         if kind == "confirm":
             if frame.step in frame.confirmed:
                 return None
+            refusal = self._preflight(turn, flow, frame)
+            if refusal is not None:
+                return self._refused(turn, frame, refusal)
             turn.ask(expand_key(step.confirm or "", params(frame)), Awaiting(kind="confirm"),
                      params(frame))
             return Outcome.WAITING
@@ -207,6 +210,21 @@ class FlowRunner:
             frame.data[step.as_] = out.model_dump(mode="json")
         return None
 
+    def _preflight(self, turn: Turn, flow: FlowSpec, frame: Frame) -> DeskPilotError | None:
+        """Check the action this confirmation leads to, so a refusal comes before the question."""
+        p = params(frame)
+        for step in flow.steps[frame.step + 1:]:
+            if step.kind == "act" and condition(step.when, p):
+                name = step.act or ""
+                args = resolve_args(step.args, {**p, "message": frame.data.get("message")})
+                if REGISTRY[name].moves_money:
+                    args["idempotency_key"] = "preflight-check"
+                error = turn.service.check(name, turn.actor, args)
+                return None if isinstance(error, InvalidInput) else error
+            if step.kind in ("confirm", "collect"):
+                return None
+        return None
+
     def _ask_again(self, frame: Frame) -> bool:
         """Clear typed answers (email, phone, address) so a bad one is asked for again."""
         flow = self.flows[frame.flow]
@@ -227,6 +245,8 @@ class FlowRunner:
             turn.say(f"refused.{rule}" if turn.responses.has(f"refused.{rule}")
                      else "error.generic")
             turn.say("refused.offer_human")
-            turn.state.refused = {"rule": rule, "flow": frame.flow}
+            turn.state.refused = {"rule": rule, "flow": frame.flow,
+                                  "slots": {k: v for k, v in frame.slots.items()
+                                            if isinstance(v, str | int)}}
         frame.data["_stopped"] = exc.code
         return Outcome.STOPPED

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 from deskpilot.engine.commands import (
     CancelFlow,
+    CannotHandle,
     ChitChat,
     Clarify,
     Command,
@@ -73,20 +74,30 @@ class EmbeddedUnderstanding:
             return [signal]
         refused = ctx.state.refused
         waiting = ctx.state.awaiting
-        if refused and (waiting is None or waiting.kind == "anything_else") and (
-                lx.contains(text, lx.INSIST) or intent == refused.get("flow")):
-            return [HumanHandoff(reason="policy_insist")]
+        if refused and (waiting is None or waiting.kind == "anything_else"):
+            retry = _retry_after_refusal(text, refused, entities)
+            if retry is not None:
+                return [retry]
+            if lx.contains(text, lx.INSIST) or intent == refused.get("flow"):
+                return [HumanHandoff(reason="policy_insist")]
         correction = _correction(text, ctx, entities)
         if correction is not None:
             return [correction]
         awaiting = ctx.state.awaiting
+        if ctx.state.frame is not None and (
+                lx.is_short_answer(text, lx.CANCEL, 3)
+                or (len(text.split()) <= 8 and lx.contains(text, lx.CANCEL_PHRASES))):
+            return [Deny() if awaiting is not None and awaiting.kind == "confirm"
+                    else CancelFlow()]
         if awaiting is not None:
             answer = self._answer(text, ctx, intent, confidence, entities)
             if answer is not None:
                 return answer
-        if ctx.state.frame is not None and lx.is_short_answer(text, lx.CANCEL, 3):
-            return [CancelFlow()]
-        return self._by_intent(text, intent, confidence, alternatives, entities)
+        commands = self._by_intent(text, intent, confidence, alternatives, entities)
+        if awaiting is not None and awaiting.kind in ("confirm", "slot") and not isinstance(
+                commands[0], StartFlow | HumanHandoff):
+            return [CannotHandle(reason="unclear_answer")]
+        return commands
 
     def _answer(self, text: str, ctx: MessageContext, intent: str, confidence: float,
                 entities: list[Entity]) -> list[Command] | None:
@@ -111,13 +122,24 @@ class EmbeddedUnderstanding:
     def _by_intent(self, text: str, intent: str, confidence: float,
                    alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
         if intent in FLOW_INTENTS and confidence >= START_CONFIDENCE:
-            cmds: list[Command] = [StartFlow(flow=intent, slots=prefill(text, entities))]
             second = self._second_request(text, intent)
-            if second:
-                cmds.append(StartFlow(flow=second, slots={}))
-            return cmds
+            if second is None:
+                return [StartFlow(flow=intent, slots=prefill(text, entities))]
+            label, own_part = second
+            rest = text.replace(own_part, " ")
+            return [StartFlow(flow=intent, slots=prefill(rest, [e for e in entities
+                                                                if e.text in rest])),
+                    StartFlow(flow=label, slots=prefill(own_part, [
+                        e for e in entities if e.text in own_part]))]
+        if any(e.type == "order_reference" for e in entities) and intent not in (
+                "policy_question", "human_agent", "complaint", "affirm", "deny"):
+            flow = intent if intent in FLOW_INTENTS and confidence >= CLARIFY_CONFIDENCE \
+                else "order_status"
+            return [StartFlow(flow=flow, slots=prefill(text, entities))]
         if intent == "policy_question" and confidence >= START_CONFIDENCE:
             return [KnowledgeQuestion(query=text)]
+        if intent == "thanks" and lx.contains(text, lx.GOODBYE):
+            return [ChitChat(act="goodbye")]
         if intent in ("greeting", "thanks", "goodbye") and confidence >= START_CONFIDENCE:
             return [ChitChat(act=intent)]  # type: ignore[arg-type]
         if intent == "affirm" and confidence >= START_CONFIDENCE:
@@ -132,15 +154,16 @@ class EmbeddedUnderstanding:
             return [Clarify(options=options)]
         return [KnowledgeQuestion(query=text)]
 
-    def _second_request(self, text: str, first: str) -> str | None:
-        """A second, different request in the same message ('...and where is my refund')."""
+    def _second_request(self, text: str, first: str) -> tuple[str, str] | None:
+        """A second, different request in the same message ('...and where is my refund'):
+        its intent and the part of the message that asks for it."""
         parts = [p for p in _SPLIT.split(text) if p and len(p.split()) >= 3]
         if len(parts) < 2:
             return None
         for part in parts:
             label, conf, _ = self.classifier.predict_one(part)
             if label in FLOW_INTENTS and label != first and conf >= 0.6:
-                return label
+                return label, part
         return None
 
 
@@ -174,6 +197,19 @@ def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
     if "phone" in slots:
         slots.setdefault("contact_field", "phone")
     return slots
+
+
+def _retry_after_refusal(text: str, refused: dict[str, Any],
+                         entities: list[Entity]) -> Command | None:
+    """After a refusal, new facts ('I meant DP-100234', 'then 30 days') retry the request."""
+    new = prefill(text, entities)
+    old = refused.get("slots", {})
+    changed = {k: v for k, v in new.items()
+               if k in ("order_reference", "days", "card_last4", "email", "phone")
+               and old.get(k) != v}
+    if not changed:
+        return None
+    return StartFlow(flow=str(refused.get("flow")), slots={**old, **changed})
 
 
 def _correction(text: str, ctx: MessageContext, entities: list[Entity]) -> Command | None:

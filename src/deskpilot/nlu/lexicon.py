@@ -30,14 +30,26 @@ HUMAN = [
 ]
 CANCEL = [
     "cancel", "stop", "never mind", "nevermind", "forget it", "forget about it", "abort",
+    "leave it", "skip it", "don't bother", "dont bother", "i'll keep it", "ill keep it",
+    "keep it", "keep both", "changed my mind", "lass es", "lass mal", "behalte", "skit i det",
+    "behall", "jag behaller", "je garde", "laisse", "me lo quedo", "dejalo asi",
     "quit", "abbrechen", "vergiss es", "egal", "stopp", "avbryt", "glom det", "strunt i det",
     "annuler", "laisse tomber", "oublie", "cancelar", "olvidalo", "dejalo", "da igual",
 ]
+# Multi-word ways of dropping the current request; safe to match inside longer messages.
+CANCEL_PHRASES = [p for p in CANCEL if " " in p and p not in ("keep it",)]
 HARDSHIP = [
     "lost my job", "unemployed", "can't afford", "cannot afford", "cant afford", "no money",
     "can't pay", "cant pay", "cannot pay", "struggling", "debt", "bereavement", "passed away",
     "died", "funeral", "hospital", "cancer", "depressed", "suicidal", "suicide", "kill myself",
     "domestic abuse", "abusive", "homeless", "food bank", "seriously ill", "illness", "divorce",
+    "redundant", "laid off", "got fired", "been fired", "nothing coming in", "no income",
+    "chemo", "chemotherapy", "dark place", "mental health", "can't keep up", "cant keep up",
+    "behind on everything", "left me", "took everything", "benefits", "evicted", "eviction",
+    "grief", "carer", "disabled", "in hospital", "terminal",
+    "gekundigt", "kein einkommen", "chemotherapie", "psychisch", "trennung", "scheidung",
+    "uppsagd", "ingen inkomst", "cellgift", "psykisk", "skilsmassa", "licencie",
+    "aucun revenu", "chimio", "divorce", "despedido", "sin ingresos", "quimio", "divorcio",
     "arbeitslos", "job verloren", "kein geld", "kann nicht zahlen", "schulden", "gestorben",
     "krankenhaus", "arbetslos", "inga pengar", "kan inte betala", "skulder",
     "sjukhus", "chomage", "pas d'argent", "peux pas payer", "dettes", "deces",
@@ -59,11 +71,15 @@ INSIST = [
     "ausnahme", "unfair", "men jag behover", "undantag", "orattvist", "mais j'ai besoin",
     "exception", "injuste", "pero necesito", "excepcion", "injusto",
 ]
+GOODBYE = ["bye", "goodbye", "bye now", "see you", "cheers", "that's all", "thats all",
+           "tschuss", "auf wiedersehen", "hej da", "adjo", "au revoir", "a bientot", "adios",
+           "hasta luego", "chao"]
 YES = ["yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "please do",
        "go ahead", "do it", "confirm", "ja", "jawohl", "genau", "klar", "gerne", "richtig",
        "ja tack", "japp", "absolut", "stammer", "oui", "ouais", "d'accord", "daccord",
        "exactement", "vas-y", "si", "claro", "vale", "de acuerdo", "correcto", "dale"]
-NO = ["no", "nope", "nah", "not that", "wrong", "don't", "dont", "nein", "nee", "falsch",
+NO = ["no", "nope", "nah", "not that", "wrong", "don't", "dont", "no thanks", "no thank you",
+      "not now", "leave it", "keep it", "changed my mind", "actually no", "no way", "nein", "nee", "falsch",
       "nicht", "nej", "inte", "fel", "non", "pas ca", "faux", "no gracias", "incorrecto"]
 
 ENUMS: dict[str, dict[str, list[str]]] = {

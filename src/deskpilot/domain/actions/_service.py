@@ -57,6 +57,36 @@ class AccountService:
             self._audit_failure(name, actor, raw, exc)
             raise
 
+    def check(self, name: str, actor: Actor, payload: dict[str, Any]) -> DeskPilotError | None:
+        """Would this action be allowed? Runs it and rolls everything back (a preflight).
+
+        Lets a flow tell the customer about a refusal before asking them to confirm.
+        Nothing is written, not even an audit entry.
+        """
+        spec = REGISTRY.get(name)
+        if spec is None:
+            return InvalidInput(f"Unknown action {name!r}")
+        try:
+            inp = _validate(spec, payload)
+            if actor.kind not in spec.actors:
+                raise PermissionDenied(f"A {actor.kind.value} may not run {name}",
+                                       rule="actor_role")
+            with self.db.session() as session:
+                session.begin()
+                try:
+                    customer = _lock_customer(session, actor.customer_id, lock=True)
+                    if customer.status != CustomerStatus.ACTIVE \
+                            and not spec.works_on_closed_account:
+                        raise PolicyRefused(f"The account is {customer.status}",
+                                            rule="account_open")
+                    spec.fn(ActionContext(session, actor, customer, self.clock.now()), inp)
+                    session.flush()
+                finally:
+                    session.rollback()
+        except DeskPilotError as exc:
+            return exc
+        return None
+
     def _run_in_transaction(
         self, spec: ActionSpec, actor: Actor, inp: BaseModel, raw: dict[str, Any]
     ) -> BaseModel:
