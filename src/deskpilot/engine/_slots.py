@@ -41,9 +41,11 @@ def candidates(turn: Turn, spec: SlotSpec, slots: dict[str, Any]) -> list[dict[s
     """Options for a slot, each ``{"value", "keys", "item"}``; enum options carry a label."""
     if spec.type == "enum":
         assert spec.enum is not None
-        return [{"value": v, "keys": [], "item": {
-            "label": turn.responses.template(f"enum.{spec.enum}.{v}", turn.language)}}
-            for v in ENUMS[spec.enum]]
+        out = []
+        for v in ENUMS[spec.enum]:
+            label = turn.responses.template(f"enum.{spec.enum}.{v}", turn.language)
+            out.append({"value": v, "keys": [label], "item": {"label": label}})
+        return out
     if spec.type not in _SOURCES:
         return []
     action, args, field = _SOURCES[spec.type]
@@ -52,8 +54,13 @@ def candidates(turn: Turn, spec: SlotSpec, slots: dict[str, Any]) -> list[dict[s
     if spec.type == "installment" and slots.get("order_reference"):
         same = [i for i in items if i["order_reference"] == slots["order_reference"]]
         items = same or items
-    return [{"value": _value(spec.type, i), "keys": _keys(spec.type, i), "item": i}
-            for i in items]
+    out = []
+    for i in items:
+        keys = _keys(spec.type, i)
+        if spec.type == "card":  # customers name the kind in their own language
+            keys.append(turn.responses.template(f"enum.card_kind.{i['kind']}", turn.language))
+        out.append({"value": _value(spec.type, i), "keys": keys, "item": i})
+    return out
 
 
 def from_hint(spec: SlotSpec, slots: dict[str, Any], options: list[dict[str, Any]]) -> Any:

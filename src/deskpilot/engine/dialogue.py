@@ -94,11 +94,19 @@ class DialogueEngine:
             turn.handoff = "policy_insist"  # the same request again after a refusal
             return False
         state.refused = None
+        if state.frame is not None and state.frame.flow == cmd.flow:
+            new = {k: v for k, v in cmd.slots.items()
+                   if v is not None and state.frame.slots.get(k) != v}
+            if not new and state.awaiting is not None:  # the same request, not an answer
+                state.misunderstandings += 1
+                if state.misunderstandings > MAX_MISUNDERSTANDINGS:
+                    turn.handoff = "misunderstanding"
+                    return False
+            state.awaiting = None
+            state.frame.slots.update(new)
+            return True
         state.misunderstandings = 0
         state.awaiting = None
-        if state.frame is not None and state.frame.flow == cmd.flow:
-            state.frame.slots.update({k: v for k, v in cmd.slots.items() if v is not None})
-            return True
         frame = Frame(flow=cmd.flow, instance=state.next_instance, slots=dict(cmd.slots))
         frame.data["message"] = turn.message[:2000]
         state.next_instance += 1

@@ -37,6 +37,9 @@ FLOW_INTENTS = frozenset({
     "cancel_order", "late_fee", "card_lost_stolen", "card_freeze", "update_personal_details",
     "close_account", "statement_request",
 })
+# Requests that overlap: a second one of the same group in one message is the same request.
+RELATED = [{"card_freeze", "card_lost_stolen"}, {"open_dispute", "unrecognized_charge"},
+           {"pay_now", "payment_schedule"}, {"payment_declined", "change_payment_method"}]
 START_CONFIDENCE = 0.45  # below this a flow intent is not started without asking
 CLARIFY_CONFIDENCE = 0.2  # between the two, ask which of the top intents was meant
 _SPLIT = re.compile(r"(?:[.!?;]\s+|\s+(?:and also|and then|also|plus|and|und auch|und|och|"
@@ -106,6 +109,10 @@ class EmbeddedUnderstanding:
         assert awaiting is not None
         yes = intent == "affirm" or lx.is_short_answer(text, lx.YES)
         no = intent == "deny" or lx.is_short_answer(text, lx.NO)
+        if awaiting.kind in ("anything_else", "offer_human") and (
+                intent == "goodbye" or lx.contains(text, lx.GOODBYE)
+                or lx.is_short_answer(text, lx.NO, 6)):
+            return [Deny()]
         if awaiting.kind in ("confirm", "anything_else", "offer_human"):
             if yes and not no:
                 return [Confirm()]
@@ -115,7 +122,8 @@ class EmbeddedUnderstanding:
         value = resolve_answer(text, awaiting, entities)
         if value is not None:
             return [SetSlot(slot=awaiting.slot or "", value=value)]
-        if no and len(text.split()) <= 3:
+        first_word = lx.fold(text).split()[0].strip(",.!") if text.split() else ""
+        if no and (len(text.split()) <= 3 or first_word in {"no", "nein", "nej", "non", "nope"}):
             return [CancelFlow()]
         return None
 
@@ -162,7 +170,8 @@ class EmbeddedUnderstanding:
             return None
         for part in parts:
             label, conf, _ = self.classifier.predict_one(part)
-            if label in FLOW_INTENTS and label != first and conf >= 0.6:
+            related = any(first in group and label in group for group in RELATED)
+            if label in FLOW_INTENTS and label != first and not related and conf >= 0.7:
                 return label, part
         return None
 
@@ -213,9 +222,12 @@ def _retry_after_refusal(text: str, refused: dict[str, Any],
 
 
 def _correction(text: str, ctx: MessageContext, entities: list[Entity]) -> Command | None:
-    """'No, I meant DP-100234': a new value for a slot the running flow already has."""
+    """'No, I meant DP-100234': a new value for a slot the running flow already has.
+
+    While the assistant waits for an answer, naming a different value is a correction
+    even without words like 'no' or 'I meant'."""
     frame = ctx.state.frame
-    if frame is None or not _CORRECTION.search(text):
+    if frame is None or not (_CORRECTION.search(text) or ctx.state.awaiting is not None):
         return None
     for slot, value in prefill(text, entities).items():
         if slot in frame.slots and frame.slots[slot] != value:

@@ -33,6 +33,8 @@ CANCEL = [
     "leave it", "skip it", "don't bother", "dont bother", "i'll keep it", "ill keep it",
     "keep it", "keep both", "changed my mind", "lass es", "lass mal", "behalte", "skit i det",
     "behall", "jag behaller", "je garde", "laisse", "me lo quedo", "dejalo asi",
+    "ich behalte es", "behalte es doch", "hat sich erledigt", "nicht mehr notig",
+    "behovs inte", "inte langre", "det behovs inte", "plus besoin", "ya no hace falta",
     "quit", "abbrechen", "vergiss es", "egal", "stopp", "avbryt", "glom det", "strunt i det",
     "annuler", "laisse tomber", "oublie", "cancelar", "olvidalo", "dejalo", "da igual",
 ]
@@ -50,6 +52,8 @@ HARDSHIP = [
     "gekundigt", "kein einkommen", "chemotherapie", "psychisch", "trennung", "scheidung",
     "uppsagd", "ingen inkomst", "cellgift", "psykisk", "skilsmassa", "licencie",
     "aucun revenu", "chimio", "divorce", "despedido", "sin ingresos", "quimio", "divorcio",
+    "gatt bort", "har inte rad", "inte rad med", "verstorben", "nicht leisten",
+    "kann mir nicht leisten", "decede", "pas les moyens", "no me alcanza",
     "arbeitslos", "job verloren", "kein geld", "kann nicht zahlen", "schulden", "gestorben",
     "krankenhaus", "arbetslos", "inga pengar", "kan inte betala", "skulder",
     "sjukhus", "chomage", "pas d'argent", "peux pas payer", "dettes", "deces",
@@ -63,15 +67,23 @@ ANGER = [
     "unverschamt", "betrug", "wutend", "beschwerde", "scheisse", "anwalt", "lojligt",
     "vardelos", "bedrageri", "klagomal", "skit", "advokat", "ridicule", "inadmissible",
     "arnaque", "furieux", "plainte", "merde", "avocat", "ridiculo", "inaceptable", "estafa",
-    "furioso", "queja", "reclamacion", "mierda", "abogado",
+    "furioso", "queja", "reclamacion", "mierda", "abogado", "skamt", "skandal", "bedrovligt",
+    "uselt", "witz", "frechheit", "katastrophe", "blague", "honteux", "scandaleux", "broma",
+    "verguenza", "pesimo", "thieves", "crooks", "ladrones", "ladron", "voleurs", "escrocs",
+    "diebe", "abzocke", "tjuvar", "blasare",
 ]
 INSIST = [
     "but i need", "please make an exception", "exception", "i insist", "that's not fair",
     "thats not fair", "not fair", "unfair", "come on", "why not", "aber ich brauche",
     "ausnahme", "unfair", "men jag behover", "undantag", "orattvist", "mais j'ai besoin",
-    "exception", "injuste", "pero necesito", "excepcion", "injusto",
+    "exception", "injuste", "pero necesito", "excepcion", "injusto", "faites un geste",
+    "un geste", "vraiment besoin", "j'en ai besoin", "necesito de verdad", "haz una excepcion",
+    "hazme el favor", "kulanz", "entgegenkommen", "ausnahmsweise", "snalla", "gor ett undantag",
+    "really need", "just this once",
 ]
 GOODBYE = ["bye", "goodbye", "bye now", "see you", "cheers", "that's all", "thats all",
+           "that is all", "det var allt", "das war's", "das wars", "das war alles",
+           "c'est tout", "eso es todo", "nada mas",
            "tschuss", "auf wiedersehen", "hej da", "adjo", "au revoir", "a bientot", "adios",
            "hasta luego", "chao"]
 YES = ["yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "please do",
@@ -107,13 +119,17 @@ ENUMS: dict[str, dict[str, list[str]]] = {
     },
     "lost_or_stolen": {
         "stolen": ["stolen", "stole", "robbed", "theft", "pickpocket", "gestohlen", "geklaut",
-                   "stulen", "stal", "vole", "robada", "robaron", "robo"],
+                   "stulen", "stulet", "stals", "stal", "vole", "robada", "robaron", "robo"],
         "lost": ["lost", "lose", "can't find", "cant find", "misplaced", "verloren",
-                 "finde nicht", "tappat", "borta", "hittar inte", "perdu", "perdue",
+                 "finde nicht", "tappat", "tappade", "borta", "hittar inte", "forlorat", "perdu", "perdue",
                  "perdida", "perdi", "extravie"],
     },
     "card_operation": {
         "unfreeze": ["unfreeze", "unlock", "unblock", "reactivate", "activate again",
+                     "las upp", "lasa upp", "aktivera igen", "aktivera det igen",
+                     "ofrys", "hav frysningen", "wieder freischalten", "freischalten",
+                     "desbloque", "descongel", "debloqu", "degel", "deverrouill", "entsperr",
+                     "reactiv",
                      "entsperren", "auftauen", "wieder aktivieren", "lasa upp", "aktivera igen",
                      "debloquer", "reactiver", "desbloquear", "reactivar", "descongelar"],
         "freeze": ["freeze", "lock", "pause", "block", "sperren", "einfrieren", "pausieren",
@@ -130,16 +146,17 @@ ENUMS: dict[str, dict[str, list[str]]] = {
     "contact_field": {
         "email": ["email", "e-mail", "mail", "courriel", "correo", "e-post", "epost"],
         "phone": ["phone", "number", "mobile", "cell", "telefon", "handy", "nummer",
-                  "mobil", "telephone", "portable", "telefono", "movil", "celular"],
+                  "mobil", "telephone", "portable", "telefono", "movil", "celular", "natel",
+                  "numero", "numret"],
         "address": ["address", "moved", "street", "adresse", "anschrift", "umgezogen",
                     "adress", "flyttat", "direccion", "domicilio", "me mude", "demenage"],
     },
     "pay_scope": {
         "plan": ["everything", "all of it", "whole", "entire", "pay off", "payoff", "paying off",
                  "full balance", "the rest", "remaining", "alles", "komplett", "gesamt",
-                 "abbezahlen", "restbetrag", "allt", "hela", "betala av", "resten", "tout",
-                 "totalite", "solder", "le reste", "todo", "completo", "liquidar", "saldar",
-                 "el resto"],
+                 "abbezahlen", "restbetrag", "allt", "hela", "betala av", "resten",
+                 "tout payer", "tout regler", "tout le reste", "la totalite", "solder",
+                 "le reste", "todo", "completo", "liquidar", "saldar", "el resto"],
     },
     "installment_choice": {
         "next": ["next", "the next one", "upcoming", "nachste", "nasta", "prochain",
@@ -165,7 +182,24 @@ def is_short_answer(text: str, phrases: list[str], max_words: int = 4) -> bool:
     return len(folded.split()) <= max_words and contains(folded, phrases)
 
 
+@cache
+def _prefix_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Whole phrases, or single words of 5+ letters as the start of a compound word
+    ('telefon' in 'telefonnumret', 'adress' in 'adressen')."""
+    alts = []
+    for p in sorted(phrases, key=len, reverse=True):
+        f = re.escape(fold(p))
+        alts.append(f"{f}\\w*" if " " not in p and len(p) >= 5 else f"{f}(?![\\w])")
+    return re.compile(rf"(?<![\w])(?:{'|'.join(alts)})")
+
+
+_EMAIL_OR_URL = re.compile(r"\S+@\S+|https?://\S+")
+
+
 def enum_value(text: str, enum: str) -> str | None:
-    """The value of a closed-set slot named in the text, if exactly one is."""
-    found = [value for value, phrases in ENUMS[enum].items() if contains(text, phrases)]
-    return found[0] if len(found) >= 1 else None
+    """The value of a closed-set slot named in the text (the first listed value wins)."""
+    clean = _EMAIL_OR_URL.sub(" ", fold(text))
+    for value, phrases in ENUMS[enum].items():
+        if _prefix_pattern(tuple(phrases)).search(clean):
+            return value
+    return None
