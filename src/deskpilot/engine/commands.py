@@ -54,6 +54,7 @@ class HumanHandoff(_Cmd):
 class KnowledgeQuestion(_Cmd):
     kind: Literal["knowledge"] = "knowledge"
     query: str
+    fallback: str | None = None  # a flow to start when the help centre has no answer
 
 
 class ChitChat(_Cmd):

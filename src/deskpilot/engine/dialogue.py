@@ -77,6 +77,9 @@ class DialogueEngine:
                 turn.say("cancelled")
             return True
         if isinstance(cmd, KnowledgeQuestion):
+            if cmd.fallback in self.runner.flows and self.help_centre.answer(
+                    cmd.query, turn.language) is None:
+                return self._start(turn, StartFlow(flow=cmd.fallback))
             return self._knowledge(turn, cmd.query, intent)
         if isinstance(cmd, ChitChat):
             return self._chitchat(turn, cmd.act)
@@ -118,7 +121,14 @@ class DialogueEngine:
         state = turn.state
         if cmd.slot == INTENT_SLOT:
             state.awaiting = None
-            return self._start(turn, StartFlow(flow=str(cmd.value)))
+            chosen, original = str(cmd.value), state.clarify_text or turn.message
+            state.clarify_text = None
+            if chosen in self.runner.flows:
+                return self._start(turn, StartFlow(flow=chosen))
+            if chosen == "policy_question":
+                return self._knowledge(turn, original, chosen)
+            turn.handoff = "complaint" if chosen == "complaint" else "customer_request"
+            return False
         frame = state.frame
         if frame is None:
             return False
@@ -201,6 +211,7 @@ class DialogueEngine:
         if state.misunderstandings > MAX_MISUNDERSTANDINGS:
             turn.handoff = "misunderstanding"
             return False
+        state.clarify_text = turn.message
         lines = "\n".join(f"{n}. {turn.responses.template(f'intent.{o}', turn.language)}"
                           for n, o in enumerate(options, start=1))
         labels = [turn.responses.template(f"intent.{o}", turn.language) for o in options]

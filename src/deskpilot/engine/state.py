@@ -43,6 +43,7 @@ class DialogueState(BaseModel):
     greeted: bool = False
     next_instance: int = 1
     last_intent: str | None = None
+    clarify_text: str | None = None  # the message a clarification question was about
 
     @property
     def frame(self) -> Frame | None:

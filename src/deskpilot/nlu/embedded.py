@@ -72,6 +72,13 @@ class EmbeddedUnderstanding:
 
     def _commands(self, text: str, ctx: MessageContext, intent: str, confidence: float,
                   alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
+        if lx.contains(text, lx.HARDSHIP):
+            return [HumanHandoff(reason="vulnerability")]
+        awaiting = ctx.state.awaiting
+        if awaiting is not None and awaiting.kind == "slot":
+            value = resolve_answer(text, awaiting, entities)
+            if value is not None:
+                return [SetSlot(slot=awaiting.slot or "", value=value)]
         signal = _signals(text, intent, confidence)
         if signal is not None:
             return [signal]
@@ -86,9 +93,10 @@ class EmbeddedUnderstanding:
         correction = _correction(text, ctx, entities)
         if correction is not None:
             return [correction]
-        awaiting = ctx.state.awaiting
+        current = ctx.state.frame.flow if ctx.state.frame else ""
         if ctx.state.frame is not None and (
-                lx.is_short_answer(text, lx.CANCEL, 3)
+                (lx.is_short_answer(text, lx.CANCEL, 5)
+                 and (intent not in FLOW_INTENTS or intent == current))
                 or (len(text.split()) <= 8 and lx.contains(text, lx.CANCEL_PHRASES))):
             return [Deny() if awaiting is not None and awaiting.kind == "confirm"
                     else CancelFlow()]
@@ -129,6 +137,9 @@ class EmbeddedUnderstanding:
 
     def _by_intent(self, text: str, intent: str, confidence: float,
                    alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
+        if lx.contains(text, lx.POLICY_QUESTION) and not any(
+                e.type == "order_reference" for e in entities):
+            return [KnowledgeQuestion(query=text, fallback=intent)]
         if intent in FLOW_INTENTS and confidence >= START_CONFIDENCE:
             second = self._second_request(text, intent)
             if second is None:
@@ -177,9 +188,7 @@ class EmbeddedUnderstanding:
 
 
 def _signals(text: str, intent: str, confidence: float) -> Command | None:
-    """Hardship, asking for a person and anger win over everything else, in any flow."""
-    if lx.contains(text, lx.HARDSHIP):
-        return HumanHandoff(reason="vulnerability")
+    """Asking for a person and anger win over everything but hardship, in any flow."""
     short = len(text.split()) <= 6
     if (intent == "human_agent" and confidence >= 0.4) or (short and lx.contains(text, lx.HUMAN)):
         return HumanHandoff(reason="customer_request")

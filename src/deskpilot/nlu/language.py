@@ -14,7 +14,7 @@ from functools import cache
 from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-SWITCH_MIN_WORDS = 3
+SWITCH_MIN_WORDS = 4
 SWITCH_MIN_CONFIDENCE = 0.5
 
 

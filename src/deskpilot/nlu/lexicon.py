@@ -35,6 +35,7 @@ CANCEL = [
     "behall", "jag behaller", "je garde", "laisse", "me lo quedo", "dejalo asi",
     "ich behalte es", "behalte es doch", "hat sich erledigt", "nicht mehr notig",
     "behovs inte", "inte langre", "det behovs inte", "plus besoin", "ya no hace falta",
+    "laissez tomber", "oubliez", "oubliez ca", "olvidalo", "no pasa nada", "da lo mismo",
     "quit", "abbrechen", "vergiss es", "egal", "stopp", "avbryt", "glom det", "strunt i det",
     "annuler", "laisse tomber", "oublie", "cancelar", "olvidalo", "dejalo", "da igual",
 ]
@@ -52,7 +53,10 @@ HARDSHIP = [
     "gekundigt", "kein einkommen", "chemotherapie", "psychisch", "trennung", "scheidung",
     "uppsagd", "ingen inkomst", "cellgift", "psykisk", "skilsmassa", "licencie",
     "aucun revenu", "chimio", "divorce", "despedido", "sin ingresos", "quimio", "divorcio",
-    "gatt bort", "har inte rad", "inte rad med", "verstorben", "nicht leisten",
+    "gatt bort", "har inte rad", "inte rad med", "perdu mon emploi", "perdu mon travail",
+    "n'arrive plus a payer", "narrive plus a payer", "perdi mi trabajo", "perdi el trabajo",
+    "sin trabajo", "job verloren", "arbeit verloren", "forlorat jobbet",
+    "blivit av med jobbet", "verstorben", "nicht leisten",
     "kann mir nicht leisten", "decede", "pas les moyens", "no me alcanza",
     "arbeitslos", "job verloren", "kein geld", "kann nicht zahlen", "schulden", "gestorben",
     "krankenhaus", "arbetslos", "inga pengar", "kan inte betala", "skulder",
@@ -62,13 +66,14 @@ HARDSHIP = [
 ]
 ANGER = [
     "ridiculous", "useless", "worst", "terrible", "disgrace", "scam", "fraudsters", "furious",
-    "angry", "pathetic", "unacceptable", "joke", "wtf", "fuck", "shit", "damn", "idiot",
+    "angry", "pathetic", "unacceptable", "is a joke", "a complete joke", "wtf", "fuck", "shit", "damn", "idiot",
     "sue you", "lawyer", "ombudsman", "complaint", "complain", "lacherlich", "nutzlos",
     "unverschamt", "betrug", "wutend", "beschwerde", "scheisse", "anwalt", "lojligt",
     "vardelos", "bedrageri", "klagomal", "skit", "advokat", "ridicule", "inadmissible",
     "arnaque", "furieux", "plainte", "merde", "avocat", "ridiculo", "inaceptable", "estafa",
     "furioso", "queja", "reclamacion", "mierda", "abogado", "skamt", "skandal", "bedrovligt",
-    "uselt", "witz", "frechheit", "katastrophe", "blague", "honteux", "scandaleux", "broma",
+    "uselt", "ist ein witz", "frechheit", "katastrophe", "est une blague", "honteux",
+    "scandaleux", "es una broma", "ar ett skamt", "ju ett skamt",
     "verguenza", "pesimo", "thieves", "crooks", "ladrones", "ladron", "voleurs", "escrocs",
     "diebe", "abzocke", "tjuvar", "blasare",
 ]
@@ -81,6 +86,14 @@ INSIST = [
     "hazme el favor", "kulanz", "entgegenkommen", "ausnahmsweise", "snalla", "gor ett undantag",
     "really need", "just this once",
 ]
+# A question about how things work, not a request to act (wins over a flow intent).
+POLICY_QUESTION = [
+    "how many days", "how long do i have", "how long does", "what is your", "what's your",
+    "whats your", "policy", "combien de jours", "combien de temps", "quelle est votre",
+    "politique", "cuantos dias", "cuanto tiempo", "cual es vuestra", "cual es tu", "politica",
+    "wie viele tage", "wie lange habe ich", "wie lange dauert", "richtlinie", "hur manga dagar",
+    "hur lang tid", "hur lange", "vad har ni for", "regler",
+]
 GOODBYE = ["bye", "goodbye", "bye now", "see you", "cheers", "that's all", "thats all",
            "that is all", "det var allt", "das war's", "das wars", "das war alles",
            "c'est tout", "eso es todo", "nada mas",
@@ -90,7 +103,8 @@ YES = ["yes", "yeah", "yep", "yup", "sure", "ok", "okay", "correct", "right", "p
        "go ahead", "do it", "confirm", "ja", "jawohl", "genau", "klar", "gerne", "richtig",
        "ja tack", "japp", "absolut", "stammer", "oui", "ouais", "d'accord", "daccord",
        "exactement", "vas-y", "si", "claro", "vale", "de acuerdo", "correcto", "dale"]
-NO = ["no", "nope", "nah", "not that", "wrong", "don't", "dont", "no thanks", "no thank you",
+NO = ["no", "nope", "nah", "none", "neither", "aucun", "aucune", "ninguno", "ninguna", "keiner",
+      "keine", "ingen", "inget", "not that", "wrong", "don't", "dont", "no thanks", "no thank you",
       "not now", "leave it", "keep it", "changed my mind", "actually no", "no way", "nein", "nee", "falsch",
       "nicht", "nej", "inte", "fel", "non", "pas ca", "faux", "no gracias", "incorrecto"]
 

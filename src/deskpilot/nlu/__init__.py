@@ -1,0 +1,1 @@
+"""Embedded natural-language understanding."""
