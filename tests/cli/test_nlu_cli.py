@@ -15,7 +15,7 @@ LABELS = ["card_lost_stolen", "refund_status", "order_status", "greeting", "out_
 
 def _split(tmp_path: Path) -> tuple[Path, Path]:
     with (TRAIN_DIR / "en.csv").open(encoding="utf-8") as fh:
-        rows = [r for r in csv.reader(fh)][1:]
+        rows = list(csv.reader(fh))[1:]
     rows = [(t, "oos" if lab == "out_of_scope" else lab) for t, lab in rows if lab in LABELS]
     random.Random(0).shuffle(rows)
     cut = int(len(rows) * 0.75)
@@ -44,13 +44,21 @@ def test_that_a_model_trained_on_a_csv_is_evaluated_and_used(tmp_path: Path) -> 
     assert set(figures["per_label"]) == {*LABELS[:-1], "oos"}
     assert figures["p99_ms"] >= figures["p50_ms"] > 0
 
-    predicted = _cli("nlu", "predict", "--json", "--model", str(model),
-                     "someone stole my card, block it", "wo ist mein Paket DP-100123")
+    predicted = _cli(
+        "nlu",
+        "predict",
+        "--json",
+        "--model",
+        str(model),
+        "someone stole my card, block it",
+        "wo ist mein Paket DP-100123",
+    )
     lines = [json.loads(line) for line in predicted.stdout.splitlines()]
     assert lines[0]["intent"] == "card_lost_stolen" and lines[0]["language"] == "en"
     assert lines[1]["language"] == "de"
-    assert {"type": "order_reference", "value": "DP-100123", "text": "DP-100123"} in \
-        lines[1]["entities"]
+    assert {"type": "order_reference", "value": "DP-100123", "text": "DP-100123"} in lines[1][
+        "entities"
+    ]
 
 
 def test_that_a_malformed_csv_is_a_clear_error(tmp_path: Path) -> None:

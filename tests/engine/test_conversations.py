@@ -25,10 +25,18 @@ def chat(assistant: Assistant, cid: int, *messages: str) -> list[Reply]:
 
 def executed(db: Database, conv: str) -> list[str]:
     with db.session() as s:
-        return list(s.scalars(select(m.AuditEntry.action).where(
-            m.AuditEntry.actor_id == f"assistant:{conv}", m.AuditEntry.outcome == "ok",
-            m.AuditEntry.action.not_like("get_%"), m.AuditEntry.action.not_like("list_%"),
-        ).order_by(m.AuditEntry.id)))
+        return list(
+            s.scalars(
+                select(m.AuditEntry.action)
+                .where(
+                    m.AuditEntry.actor_id == f"assistant:{conv}",
+                    m.AuditEntry.outcome == "ok",
+                    m.AuditEntry.action.not_like("get_%"),
+                    m.AuditEntry.action.not_like("list_%"),
+                )
+                .order_by(m.AuditEntry.id)
+            )
+        )
 
 
 def test_that_the_greeting_says_it_is_an_ai_and_how_to_reach_a_person(
@@ -43,13 +51,15 @@ def test_that_a_return_is_registered_and_its_payments_paused(
     assistant: Assistant, db: Database
 ) -> None:
     c = make_customer(db, "delivered_recent")
-    replies = chat(assistant, c.customer_id, "I sent the shoes back, why am I still paying?",
-                   "yes please")
+    replies = chat(
+        assistant, c.customer_id, "I sent the shoes back, why am I still paying?", "yes please"
+    )
     assert replies[1].awaiting is not None and replies[1].awaiting.kind == "confirm"
     assert replies[2].actions == ["report_return"]
     assert "paused until" in replies[2].messages[0]
-    plan = assistant.service.run("get_payment_plan", Actor.customer(c.customer_id),
-                                 {"order_reference": c.orders[0]}).model_dump()
+    plan = assistant.service.run(
+        "get_payment_plan", Actor.customer(c.customer_id), {"order_reference": c.orders[0]}
+    ).model_dump()
     assert plan["status"] == "paused"
 
 
@@ -58,8 +68,9 @@ def test_that_nothing_changes_without_an_explicit_yes(assistant: Assistant, db: 
     replies = chat(assistant, c.customer_id, "please cancel my order", "no, leave it")
     assert replies[-1].actions == []
     assert executed(db, replies[0].conversation_id) == []
-    order = assistant.service.run("get_order", Actor.customer(c.customer_id),
-                                  {"order_reference": c.orders[0]}).model_dump()
+    order = assistant.service.run(
+        "get_order", Actor.customer(c.customer_id), {"order_reference": c.orders[0]}
+    ).model_dump()
     assert order["status"] == "placed"
 
 
@@ -79,8 +90,9 @@ def test_that_a_due_date_is_extended(assistant: Assistant, db: Database) -> None
     c = make_customer(db, "pay_in_30")
     replies = chat(assistant, c.customer_id, "can I move my payment 10 days later?", "yes")
     assert replies[-1].actions == ["extend_due_date"]
-    inst = assistant.service.run("list_upcoming_installments", Actor.customer(c.customer_id),
-                                 {}).model_dump()["installments"][0]
+    inst = assistant.service.run(
+        "list_upcoming_installments", Actor.customer(c.customer_id), {}
+    ).model_dump()["installments"][0]
     assert inst["extended"] is True
     assert (inst["due_date"] - inst["original_due_date"]).days == 10
 
@@ -94,11 +106,17 @@ def test_that_a_policy_question_is_answered_from_the_help_centre(
     assert "30 days" in reply.messages[0] and "/help/en/returns" in reply.messages[0]
 
 
-@pytest.mark.parametrize(("country", "text"), [
-    ("GB", "agent"), ("GB", "can I talk to a real person please"),
-    ("DE", "Ich möchte mit einem Mitarbeiter sprechen"), ("SE", "jag vill prata med en människa"),
-    ("FR", "je veux parler à un conseiller"), ("ES", "quiero hablar con una persona"),
-])
+@pytest.mark.parametrize(
+    ("country", "text"),
+    [
+        ("GB", "agent"),
+        ("GB", "can I talk to a real person please"),
+        ("DE", "Ich möchte mit einem Mitarbeiter sprechen"),
+        ("SE", "jag vill prata med en människa"),
+        ("FR", "je veux parler à un conseiller"),
+        ("ES", "quiero hablar con una persona"),
+    ],
+)
 def test_that_asking_for_a_person_hands_off_in_any_language(
     assistant: Assistant, db: Database, country: str, text: str
 ) -> None:
@@ -132,8 +150,13 @@ def test_that_insisting_after_a_refusal_reaches_a_person(
     assistant: Assistant, db: Database
 ) -> None:
     c = make_customer(db, "in_transit")
-    replies = chat(assistant, c.customer_id, f"cancel order {c.orders[0]}", "yes",
-                   "that's not fair, please make an exception")
+    replies = chat(
+        assistant,
+        c.customer_id,
+        f"cancel order {c.orders[0]}",
+        "yes",
+        "that's not fair, please make an exception",
+    )
     assert "refused.cancel_before_shipping" in replies[2].keys
     assert replies[-1].handoff == "policy_insist"
     assert executed(db, replies[0].conversation_id) == []
@@ -147,8 +170,9 @@ def test_that_a_customer_cannot_act_on_someone_elses_order(
     replies = chat(assistant, attacker.customer_id, f"cancel order {victim.orders[0]}", "yes")
     assert all(not r.actions for r in replies)
     assert any("refused.own_data_only" in r.keys for r in replies)
-    order = assistant.service.run("get_order", Actor.customer(victim.customer_id),
-                                  {"order_reference": victim.orders[0]}).model_dump()
+    order = assistant.service.run(
+        "get_order", Actor.customer(victim.customer_id), {"order_reference": victim.orders[0]}
+    ).model_dump()
     assert order["status"] == "placed"
 
 
@@ -168,8 +192,9 @@ def test_that_every_message_is_stored_also_after_a_handoff(
     assistant: Assistant, db: Database
 ) -> None:
     c = make_customer(db, "delivered_recent")
-    replies = chat(assistant, c.customer_id, "agent", "my order number is DP-123456",
-                   "are you there?")
+    replies = chat(
+        assistant, c.customer_id, "agent", "my order number is DP-123456", "are you there?"
+    )
     transcript = assistant.transcript(replies[0].conversation_id, c.customer_id)
     customer_lines = [t["text"] for t in transcript if t["role"] == "customer"]
     assert customer_lines == ["agent", "my order number is DP-123456", "are you there?"]
@@ -192,8 +217,12 @@ def test_that_the_assistant_speaks_the_customers_language_and_follows_a_switch(
     assistant: Assistant, db: Database
 ) -> None:
     c = make_customer(db, "refund_pending", country="DE")
-    replies = chat(assistant, c.customer_id, "Wo ist meine Rückerstattung?",
-                   "var är min återbetalning för min retur?")
+    replies = chat(
+        assistant,
+        c.customer_id,
+        "Wo ist meine Rückerstattung?",
+        "var är min återbetalning för min retur?",
+    )
     assert "KI-Assistent" in replies[0].messages[0] or "KI" in replies[0].messages[0]
     assert replies[1].language == "de" and "€" in replies[1].messages[0]
     assert replies[2].language == "sv"

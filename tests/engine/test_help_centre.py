@@ -12,17 +12,21 @@ def help_centre() -> HelpCentre:
     return HelpCentre()
 
 
-@pytest.mark.parametrize(("question", "article"), [
-    ("what is your return policy?", "returns"),
-    ("how long do refunds take", "refunds"),
-    ("is there interest on pay in 4", "pay-in-4"),
-    ("can I pay off my financing early", "financing"),
-    ("how do disputes work", "disputes"),
-    ("what do you do with my personal data", "privacy-and-personal-data"),
-    ("how much is the late fee", "late-fees"),
-])
-def test_that_common_questions_find_their_article(help_centre: HelpCentre, question: str,
-                                                  article: str) -> None:
+@pytest.mark.parametrize(
+    ("question", "article"),
+    [
+        ("what is your return policy?", "returns"),
+        ("how long do refunds take", "refunds"),
+        ("is there interest on pay in 4", "pay-in-4"),
+        ("can I pay off my financing early", "financing"),
+        ("how do disputes work", "disputes"),
+        ("what do you do with my personal data", "privacy-and-personal-data"),
+        ("how much is the late fee", "late-fees"),
+    ],
+)
+def test_that_common_questions_find_their_article(
+    help_centre: HelpCentre, question: str, article: str
+) -> None:
     answer = help_centre.answer(question)
     assert answer is not None and answer.article.id == article
     assert answer.quote and answer.article.link == f"/help/en/{article}"

@@ -11,11 +11,26 @@ from deskpilot.evaluation.runner import EVAL_NOW, ScenarioRunner, summarise
 from deskpilot.evaluation.scenario import load_scenarios
 
 INQUIRIES = {
-    "order_status", "report_return", "refund_status", "payment_schedule", "extend_due_date",
-    "pay_now", "change_payment_method", "payment_declined", "unrecognized_charge",
-    "open_dispute", "cancel_order", "late_fee", "card_lost_stolen", "card_freeze",
-    "update_personal_details", "close_account", "statement_request", "policy_question",
-    "complaint", "human_agent",
+    "order_status",
+    "report_return",
+    "refund_status",
+    "payment_schedule",
+    "extend_due_date",
+    "pay_now",
+    "change_payment_method",
+    "payment_declined",
+    "unrecognized_charge",
+    "open_dispute",
+    "cancel_order",
+    "late_fee",
+    "card_lost_stolen",
+    "card_freeze",
+    "update_personal_details",
+    "close_account",
+    "statement_request",
+    "policy_question",
+    "complaint",
+    "human_agent",
 }
 
 
@@ -32,8 +47,7 @@ def test_that_the_assistant_meets_its_goals_on_the_scenario_suite(
     runner = ScenarioRunner(sqlite_db, assistant)
     results = [runner.run(s, v) for s in load_scenarios() for v in range(s.variant_count())]
     summary = summarise(results)
-    failures = [f"{r.scenario}#{r.variant}: {r.problems}" for r in results
-                if r.outcome == "failed"]
+    failures = [f"{r.scenario}#{r.variant}: {r.problems}" for r in results if r.outcome == "failed"]
     assert summary["wrong_action_count"] == 0, [r.scenario for r in results if r.wrong_actions]
     assert failures == []  # every scenario resolved correctly or handed off
     assert summary["automation_rate"] >= 0.70

@@ -19,8 +19,9 @@ def test_that_every_key_exists_in_every_language_with_the_same_placeholders() ->
     for lang, cat in cats.items():
         assert set(cat) == set(english), f"{lang}: {set(english) ^ set(cat)}"
         for key, text in english.items():
-            assert Counter(PLACEHOLDER.findall(cat[key])) == Counter(PLACEHOLDER.findall(text)), \
+            assert Counter(PLACEHOLDER.findall(cat[key])) == Counter(PLACEHOLDER.findall(text)), (
                 f"{lang} {key}"
+            )
 
 
 def test_that_every_template_a_flow_can_send_exists() -> None:
@@ -32,9 +33,11 @@ def test_that_every_template_a_flow_can_send_exists() -> None:
                     continue
                 variants = [key]
                 if "{" in key:  # e.g. order_status.{order.shipping_status}
-                    variants = [k for k in responses.catalogs["en"]
-                                if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", r"[a-z_]+",
-                                                       re.escape(key)), k)]
+                    variants = [
+                        k
+                        for k in responses.catalogs["en"]
+                        if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", r"[a-z_]+", re.escape(key)), k)
+                    ]
                 assert variants, f"{flow.id}: no template for {key}"
         for slot in flow.slots.values():
             if slot.ask:
@@ -44,18 +47,38 @@ def test_that_every_template_a_flow_can_send_exists() -> None:
                     assert responses.has(f"enum.{slot.enum}.{value}")
 
 
-@pytest.mark.parametrize(("locale", "expected"), [
-    ("de_DE", "45,99\xa0€"), ("en_GB", "£45.99"), ("sv_SE", "45,99\xa0kr"), ("fr_FR", "45,99\xa0€"),
-])
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [
+        ("de_DE", "45,99\xa0€"),
+        ("en_GB", "£45.99"),
+        ("sv_SE", "45,99\xa0kr"),
+        ("fr_FR", "45,99\xa0€"),
+    ],
+)
 def test_that_money_is_formatted_for_the_customers_locale(locale: str, expected: str) -> None:
     currency = {"de_DE": "EUR", "en_GB": "GBP", "sv_SE": "SEK", "fr_FR": "EUR"}[locale]
-    text = Responses().render("fee.waived", "en", locale,
-                              {"result": {"fee": {"amount": {"minor": 4599,
-                                                             "currency": currency}}}})
+    text = Responses().render(
+        "fee.waived",
+        "en",
+        locale,
+        {"result": {"fee": {"amount": {"minor": 4599, "currency": currency}}}},
+    )
     assert expected in text
 
 
 def test_that_dates_are_written_in_the_customers_language() -> None:
-    text = Responses().render("extend.done", "de", "de_DE", {"result": {"installment": {
-        "outstanding": {"minor": 1000, "currency": "EUR"}, "due_date": "2026-07-03"}}})
+    text = Responses().render(
+        "extend.done",
+        "de",
+        "de_DE",
+        {
+            "result": {
+                "installment": {
+                    "outstanding": {"minor": 1000, "currency": "EUR"},
+                    "due_date": "2026-07-03",
+                }
+            }
+        },
+    )
     assert "3. Juli 2026" in text

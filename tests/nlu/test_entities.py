@@ -15,48 +15,76 @@ def _values(text: str, kind: str, **kw: str) -> list[object]:
     return [e.value for e in extract(text, today=TODAY, **kw) if e.type == kind]
 
 
-@pytest.mark.parametrize("text", ["where is DP-100123", "order 100123 is late", "dp100123?",
-                                  "Bestellung 100123", "pedido 100123"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "where is DP-100123",
+        "order 100123 is late",
+        "dp100123?",
+        "Bestellung 100123",
+        "pedido 100123",
+    ],
+)
 def test_that_order_references_are_found_in_any_form(text: str) -> None:
     assert _values(text, "order_reference") == ["DP-100123"]
 
 
-@pytest.mark.parametrize(("text", "locale", "currency", "minor", "code"), [
-    ("I was charged £45.99 twice", "en_GB", "GBP", 4599, "GBP"),
-    ("es waren 45,99 € zu viel", "de_DE", "EUR", 4599, "EUR"),
-    ("jag betalade 1 299 kr", "sv_SE", "SEK", 129900, "SEK"),
-    ("$1,200.50 on my card", "en_US", "USD", 120050, "USD"),
-    ("1.299,50 SEK", "sv_SE", "SEK", 129950, "SEK"),
-])
-def test_that_amounts_are_read_in_local_formats(text: str, locale: str, currency: str,
-                                                 minor: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "locale", "currency", "minor", "code"),
+    [
+        ("I was charged £45.99 twice", "en_GB", "GBP", 4599, "GBP"),
+        ("es waren 45,99 € zu viel", "de_DE", "EUR", 4599, "EUR"),
+        ("jag betalade 1 299 kr", "sv_SE", "SEK", 129900, "SEK"),
+        ("$1,200.50 on my card", "en_US", "USD", 120050, "USD"),
+        ("1.299,50 SEK", "sv_SE", "SEK", 129950, "SEK"),
+    ],
+)
+def test_that_amounts_are_read_in_local_formats(
+    text: str, locale: str, currency: str, minor: int, code: str
+) -> None:
     assert _values(text, "amount", locale=locale, currency=currency) == [
-        {"minor": minor, "currency": code}]
+        {"minor": minor, "currency": code}
+    ]
 
 
-@pytest.mark.parametrize(("text", "locale", "expected"), [
-    ("kann ich bis 15.07. zahlen", "de_DE", date(2026, 7, 15)),
-    ("can I pay on 07/15", "en_US", date(2026, 7, 15)),
-    ("den 3 juli", "sv_SE", date(2026, 7, 3)),
-    ("el 3 de julio", "es_ES", date(2026, 7, 3)),
-    ("le 3 juillet", "fr_FR", date(2026, 7, 3)),
-    ("on the 20th", "en_GB", date(2026, 6, 20)),
-    ("next friday", "en_GB", date(2026, 6, 19)),
-])
+@pytest.mark.parametrize(
+    ("text", "locale", "expected"),
+    [
+        ("kann ich bis 15.07. zahlen", "de_DE", date(2026, 7, 15)),
+        ("can I pay on 07/15", "en_US", date(2026, 7, 15)),
+        ("den 3 juli", "sv_SE", date(2026, 7, 3)),
+        ("el 3 de julio", "es_ES", date(2026, 7, 3)),
+        ("le 3 juillet", "fr_FR", date(2026, 7, 3)),
+        ("on the 20th", "en_GB", date(2026, 6, 20)),
+        ("next friday", "en_GB", date(2026, 6, 19)),
+    ],
+)
 def test_that_dates_are_read_in_many_languages(text: str, locale: str, expected: date) -> None:
     assert _values(text, "date", locale=locale)[0] == expected
 
 
 def test_that_contact_details_and_card_digits_are_found() -> None:
-    ents = extract("new email anna@example.com, phone 0151 23456789, card ending 4821",
-                   today=TODAY, locale="de_DE", region="DE", currency="EUR")
+    ents = extract(
+        "new email anna@example.com, phone 0151 23456789, card ending 4821",
+        today=TODAY,
+        locale="de_DE",
+        region="DE",
+        currency="EUR",
+    )
     found = {e.type: e.value for e in ents}
     assert found["email"] == "anna@example.com"
     assert found["phone"] == "+4915123456789"
     assert found["card_last4"] == "4821"
 
 
-@pytest.mark.parametrize(("text", "days"), [("give me 2 weeks", 14), ("14 more days please", 14),
-                                            ("noch 10 Tage", 10), ("tre veckor", 21)])
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("give me 2 weeks", 14),
+        ("14 more days please", 14),
+        ("noch 10 Tage", 10),
+        ("tre veckor", 21),
+    ],
+)
 def test_that_durations_become_days(text: str, days: int) -> None:
     assert _values(text, "days")[0] == days

@@ -28,8 +28,7 @@ def scenarios(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON")] = False,
     file: Annotated[list[Path] | None, typer.Option(help="Scenario YAML file(s)")] = None,
     variants: Annotated[int, typer.Option(help="Phrasings to run per scenario (0 = all)")] = 0,
-    only: Annotated[str | None, typer.Option(help="Run scenarios whose id contains this")]
-    = None,
+    only: Annotated[str | None, typer.Option(help="Run scenarios whose id contains this")] = None,
     show_failures: Annotated[bool, typer.Option(help="Print failed transcripts")] = False,
 ) -> None:
     """Run the simulated customers and print automation, correctness and latency."""
@@ -45,8 +44,9 @@ def scenarios(
         runner = ScenarioRunner(db, assistant)
         jobs = [(s, v) for s in suite for v in range(variants or s.variant_count())]
         results: list[Result] = []
-        with Progress("Scenarios", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=err) as bar:
+        with Progress(
+            "Scenarios", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+        ) as bar:
             task = bar.add_task("run", total=len(jobs))
             for scenario, variant in jobs:
                 results.append(runner.run(scenario, variant))

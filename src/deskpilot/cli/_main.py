@@ -18,9 +18,9 @@ from deskpilot.db import Database, upgrade
 from deskpilot.db import models as m
 from deskpilot.domain.actions import REGISTRY, AccountService, Actor
 from deskpilot.domain.enums import ActorKind
-from deskpilot.errors import DeskPilotError
 from deskpilot.engine.assistant import locale_for
 from deskpilot.engine.responses import format_money
+from deskpilot.errors import DeskPilotError
 from deskpilot.seed import seed as run_seed
 
 app = typer.Typer(
@@ -128,8 +128,9 @@ def call(
 @app.command()
 def start(
     customers: Annotated[int, typer.Option(help="Demo customers to seed on first start")] = 200,
-    chat: Annotated[bool, typer.Option(help="Open a terminal chat afterwards (if interactive)")]
-    = True,
+    chat: Annotated[
+        bool, typer.Option(help="Open a terminal chat afterwards (if interactive)")
+    ] = True,
     customer: Annotated[int, typer.Option(help="Customer to chat as")] = 1,
 ) -> None:
     """The main job: demo data in the embedded database, the model trained, then a chat."""
@@ -173,9 +174,15 @@ def _print_overview(db: Database) -> None:
         except DeskPilotError:
             continue
         v = o.model_dump()
-        people.add_row(str(cid), v["name"], v["market"], v["language"],
-                       format_money(v["balance"], locale_for(v["language"], v["market"])),
-                       str(v["open_orders"]), "yes" if v["identity_verified"] else "no")
+        people.add_row(
+            str(cid),
+            v["name"],
+            v["market"],
+            v["language"],
+            format_money(v["balance"], locale_for(v["language"], v["market"])),
+            str(v["open_orders"]),
+            "yes" if v["identity_verified"] else "no",
+        )
     console.print(people)
 
 

@@ -45,8 +45,10 @@ def train(
         started = time.perf_counter()
         clf = IntentClassifier().fit(texts, labels, oos_label=oos_label)
     clf.save(out)
-    err.print(f"Trained {len(set(labels))} labels on {len(texts):,} examples in "
-              f"{time.perf_counter() - started:.1f} s -> {out}")
+    err.print(
+        f"Trained {len(set(labels))} labels on {len(texts):,} examples in "
+        f"{time.perf_counter() - started:.1f} s -> {out}"
+    )
 
 
 @nlu_app.command("eval")
@@ -78,11 +80,15 @@ def evaluate(
     report = classification_report(labels, predicted, output_dict=True, zero_division=0)
     result: dict[str, object] = {
         "examples": len(texts),
-        "accuracy": round(sum(p == g for p, g in zip(predicted, labels, strict=True))
-                          / len(texts), 4),
+        "accuracy": round(
+            sum(p == g for p, g in zip(predicted, labels, strict=True)) / len(texts), 4
+        ),
         "macro_f1": round(float(f1_score(labels, predicted, average="macro", zero_division=0)), 4),
-        "per_label": {k: {m: round(float(v[m]), 4) for m in ("precision", "recall", "f1-score")}
-                      for k, v in report.items() if isinstance(v, dict) and k in set(labels)},
+        "per_label": {
+            k: {m: round(float(v[m]), 4) for m in ("precision", "recall", "f1-score")}
+            for k, v in report.items()
+            if isinstance(v, dict) and k in set(labels)
+        },
         "p50_ms": round(statistics.median(times), 3),
         "p99_ms": round(times[min(len(times) - 1, int(len(times) * 0.99))], 3),
     }
@@ -101,8 +107,9 @@ def evaluate(
 def predict(
     texts: Annotated[list[str], typer.Argument(help="Messages to understand")],
     as_json: Annotated[bool, typer.Option("--json")] = False,
-    model: Annotated[Path | None, typer.Option(help="Model directory (default model if unset)")]
-    = None,
+    model: Annotated[
+        Path | None, typer.Option(help="Model directory (default model if unset)")
+    ] = None,
 ) -> None:
     """Language, intent, confidence and entities of each message (one JSON line each)."""
     from deskpilot.nlu._classifier import IntentClassifier
@@ -117,10 +124,19 @@ def predict(
         intent, conf, alts = clf.predict_one(text)
         lang = lang_id.detect(text).language
         ents = [e.to_json() for e in extract(text, today=today, locale=lang)]
-        row = {"text": text, "language": lang, "intent": intent, "confidence": round(conf, 4),
-               "alternatives": [[a, round(c, 4)] for a, c in alts], "entities": ents}
-        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n" if as_json
-                         else f"{text!r}: {lang} {intent} ({conf:.2f}) {ents}\n")
+        row = {
+            "text": text,
+            "language": lang,
+            "intent": intent,
+            "confidence": round(conf, 4),
+            "alternatives": [[a, round(c, 4)] for a, c in alts],
+            "entities": ents,
+        }
+        sys.stdout.write(
+            json.dumps(row, ensure_ascii=False) + "\n"
+            if as_json
+            else f"{text!r}: {lang} {intent} ({conf:.2f}) {ents}\n"
+        )
 
 
 def register(app: typer.Typer) -> None:

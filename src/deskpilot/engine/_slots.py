@@ -77,4 +77,5 @@ def option_lines(turn: Turn, options: list[dict[str, Any]]) -> str:
     """'1. …' lines for a question with options."""
     return "\n".join(
         f"{n}. {turn.responses.render_item(o['item'], turn.language, turn.locale)}"
-        for n, o in enumerate(options[:MAX_OPTIONS], start=1))
+        for n, o in enumerate(options[:MAX_OPTIONS], start=1)
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from deskpilot.clock import Clock, SystemClock
 from deskpilot.db.engine import Database
@@ -63,9 +64,16 @@ def locale_for(language: str, country: str) -> str:
 class Assistant:
     """Runs conversations for customers on top of understanding and flows."""
 
-    def __init__(self, db: Database, understanding: Understanding, *, clock: Clock | None = None,
-                 responses: Responses | None = None, help_centre: HelpCentre | None = None,
-                 runner: FlowRunner | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        understanding: Understanding,
+        *,
+        clock: Clock | None = None,
+        responses: Responses | None = None,
+        help_centre: HelpCentre | None = None,
+        runner: FlowRunner | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock or SystemClock()
         self.service = AccountService(db, self.clock)
@@ -82,12 +90,18 @@ class Assistant:
             customer = s.get(Customer, customer_id)
             if customer is None:
                 raise NotFound(f"No customer {customer_id}", rule="own_data_only")
-            language = customer.language if customer.language in self.responses.languages \
-                else "en"
+            language = customer.language if customer.language in self.responses.languages else "en"
             state = DialogueState(language=language, greeted=True)
-            conv = Conversation(public_id=str(uuid.uuid4()), customer_id=customer_id,
-                                channel=channel, language=language, status="active",
-                                state=state.model_dump(), started_at=now, updated_at=now)
+            conv = Conversation(
+                public_id=str(uuid.uuid4()),
+                customer_id=customer_id,
+                channel=channel,
+                language=language,
+                status="active",
+                state=state.model_dump(),
+                started_at=now,
+                updated_at=now,
+            )
             s.add(conv)
             s.flush()
             turn = self._builder(conv, customer, state, "")
@@ -119,19 +133,34 @@ class Assistant:
         if state.handed_off:
             turn.say("handoff.waiting")
         else:
-            ctx = MessageContext(state=state, today=self.clock.now().date(), locale=turn.locale,
-                                 region=customer.country,
-                                 currency=market_for(customer.country).currency)
+            ctx = MessageContext(
+                state=state,
+                today=self.clock.now().date(),
+                locale=turn.locale,
+                region=customer.country,
+                currency=market_for(customer.country).currency,
+            )
             result = self.understanding.understand(text, ctx)
-            state.language = result.language if result.language in self.responses.languages \
-                else state.language
+            state.language = (
+                result.language if result.language in self.responses.languages else state.language
+            )
             turn.locale = locale_for(state.language, customer.country)
             understood = result.to_json()
             self.engine.apply(turn, result.commands, result.intent)
         latency = (time.perf_counter() - started) * 1000
         status = self._save(conv_pk, turn_id, state, turn, understood, latency)
-        return Reply(conversation_id, turn.messages, turn.keys, state.language, status,
-                     state.awaiting, turn.handoff, turn.actions, understood, round(latency, 2))
+        return Reply(
+            conversation_id,
+            turn.messages,
+            turn.keys,
+            state.language,
+            status,
+            state.awaiting,
+            turn.handoff,
+            turn.actions,
+            understood,
+            round(latency, 2),
+        )
 
     def end(self, conversation_id: str, customer_id: int) -> str:
         """Close a conversation; resolved unless a person took it over."""
@@ -140,46 +169,69 @@ class Assistant:
             if conv.status not in ("closed", "resolved"):
                 conv.status = "handed_off" if conv.handoff_reason else "resolved"
                 conv.resolution = conv.resolution or (
-                    "handed_off" if conv.handoff_reason else "assistant")
+                    "handed_off" if conv.handoff_reason else "assistant"
+                )
                 conv.ended_at = self.clock.now()
             return conv.status
 
     def transcript(self, conversation_id: str, customer_id: int) -> list[dict[str, Any]]:
         with self.db.session() as s:
             conv = self._own(s, conversation_id, customer_id)
-            rows = s.scalars(select(Turn).where(Turn.conversation_id == conv.id)
-                             .order_by(Turn.seq)).all()
-            return [{"seq": t.seq, "role": t.role, "text": t.text, "intent": t.intent}
-                    for t in rows]
+            rows = s.scalars(
+                select(Turn).where(Turn.conversation_id == conv.id).order_by(Turn.seq)
+            ).all()
+            return [
+                {"seq": t.seq, "role": t.role, "text": t.text, "intent": t.intent} for t in rows
+            ]
 
     # -- helpers --------------------------------------------------------------------------
-    def _own(self, s: Any, conversation_id: str, customer_id: int) -> Conversation:
-        conv = s.scalars(select(Conversation).where(
-            Conversation.public_id == conversation_id,
-            Conversation.customer_id == customer_id)).one_or_none()
+    def _own(self, s: Session, conversation_id: str, customer_id: int) -> Conversation:
+        conv = s.scalars(
+            select(Conversation).where(
+                Conversation.public_id == conversation_id, Conversation.customer_id == customer_id
+            )
+        ).one_or_none()
         if conv is None:
             raise NotFound("No such conversation", rule="own_data_only")
         return conv
 
-    def _builder(self, conv: Conversation, customer: Customer, state: DialogueState,
-                 text: str) -> TurnBuilder:
+    def _builder(
+        self, conv: Conversation, customer: Customer, state: DialogueState, text: str
+    ) -> TurnBuilder:
         return TurnBuilder(
-            state=state, service=self.service, responses=self.responses,
-            actor=Actor.assistant(customer.id, conv.public_id), conversation_id=conv.id,
-            locale=locale_for(state.language, customer.country), message=text,
-            profile={"first_name": customer.first_name})
+            state=state,
+            service=self.service,
+            responses=self.responses,
+            actor=Actor.assistant(customer.id, conv.public_id),
+            conversation_id=conv.id,
+            locale=locale_for(state.language, customer.country),
+            message=text,
+            profile={"first_name": customer.first_name},
+        )
 
     def _store_turn(self, s: Any, conv: Conversation, role: str, text: str, **extra: Any) -> Turn:
-        seq = (s.scalar(select(func.max(Turn.seq)).where(Turn.conversation_id == conv.id))
-               or 0) + 1
-        row = Turn(conversation_id=conv.id, seq=seq, role=role, text=text,
-                   created_at=self.clock.now(), **extra)
+        seq = (s.scalar(select(func.max(Turn.seq)).where(Turn.conversation_id == conv.id)) or 0) + 1
+        row = Turn(
+            conversation_id=conv.id,
+            seq=seq,
+            role=role,
+            text=text,
+            created_at=self.clock.now(),
+            **extra,
+        )
         s.add(row)
         s.flush()
         return row
 
-    def _save(self, conv_pk: int, turn_id: int, state: DialogueState, turn: TurnBuilder,
-              understood: dict[str, Any] | None, latency: float) -> str:
+    def _save(
+        self,
+        conv_pk: int,
+        turn_id: int,
+        state: DialogueState,
+        turn: TurnBuilder,
+        understood: dict[str, Any] | None,
+        latency: float,
+    ) -> str:
         now = self.clock.now()
         with self.db.transaction() as s:
             conv = s.get_one(Conversation, conv_pk, with_for_update=True)
@@ -199,12 +251,21 @@ class Assistant:
             if turn.handoff and not conv.handoff_reason:
                 conv.status = "handed_off"
                 conv.handoff_reason = turn.handoff
-                s.add(Handoff(conversation_id=conv.id, customer_id=conv.customer_id,
-                              reason=turn.handoff, summary=_summary(state, turn),
-                              priority={"vulnerability": "urgent", "complaint": "high"}.get(
-                                  turn.handoff, "normal"),
-                              language=state.language, status="waiting", created_at=now,
-                              ticket_id=turn.ticket_id))
+                s.add(
+                    Handoff(
+                        conversation_id=conv.id,
+                        customer_id=conv.customer_id,
+                        reason=turn.handoff,
+                        summary=_summary(state, turn),
+                        priority={"vulnerability": "urgent", "complaint": "high"}.get(
+                            turn.handoff, "normal"
+                        ),
+                        language=state.language,
+                        status="waiting",
+                        created_at=now,
+                        ticket_id=turn.ticket_id,
+                    )
+                )
             if "goodbye.reply" in turn.keys and not state.handed_off:
                 conv.status, conv.resolution, conv.ended_at = "resolved", "assistant", now
             return conv.status
@@ -214,5 +275,7 @@ def _summary(state: DialogueState, turn: TurnBuilder) -> str:
     done = ", ".join(state.completed) or "nothing completed"
     acts = ", ".join(state.actions) or "no account changes"
     refused = f"; refused by rule {state.refused['rule']}" if state.refused else ""
-    return (f"Handoff reason: {turn.handoff}. Language: {state.language}. "
-            f"Flows: {done}; actions: {acts}{refused}. Last message: {turn.message[:500]}")
+    return (
+        f"Handoff reason: {turn.handoff}. Language: {state.language}. "
+        f"Flows: {done}; actions: {acts}{refused}. Last message: {turn.message[:500]}"
+    )

@@ -47,8 +47,14 @@ class CancelFlow(_Cmd):
 
 class HumanHandoff(_Cmd):
     kind: Literal["handoff"] = "handoff"
-    reason: Literal["customer_request", "complaint", "vulnerability", "misunderstanding",
-                    "policy_insist", "unsupported"]
+    reason: Literal[
+        "customer_request",
+        "complaint",
+        "vulnerability",
+        "misunderstanding",
+        "policy_insist",
+        "unsupported",
+    ]
 
 
 class KnowledgeQuestion(_Cmd):
@@ -73,7 +79,16 @@ class CannotHandle(_Cmd):
 
 
 Command = Annotated[
-    StartFlow | SetSlot | CorrectSlot | Confirm | Deny | CancelFlow | HumanHandoff
-    | KnowledgeQuestion | ChitChat | Clarify | CannotHandle,
+    StartFlow
+    | SetSlot
+    | CorrectSlot
+    | Confirm
+    | Deny
+    | CancelFlow
+    | HumanHandoff
+    | KnowledgeQuestion
+    | ChitChat
+    | Clarify
+    | CannotHandle,
     Field(discriminator="kind"),
 ]

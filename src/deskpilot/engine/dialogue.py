@@ -44,8 +44,9 @@ class DialogueEngine:
         if not commands:
             commands = [CannotHandle()]
         first, rest = commands[0], commands[1:]
-        state.queued += [c.flow for c in rest if isinstance(c, StartFlow)
-                         and c.flow not in state.queued]
+        state.queued += [
+            c.flow for c in rest if isinstance(c, StartFlow) and c.flow not in state.queued
+        ]
         handled = self._command(turn, first, intent)
         if handled and state.frame is not None and state.awaiting is None and not turn.handoff:
             self._continue(turn)
@@ -77,8 +78,10 @@ class DialogueEngine:
                 turn.say("cancelled")
             return True
         if isinstance(cmd, KnowledgeQuestion):
-            if cmd.fallback in self.runner.flows and self.help_centre.answer(
-                    cmd.query, turn.language) is None:
+            if (
+                cmd.fallback in self.runner.flows
+                and self.help_centre.answer(cmd.query, turn.language) is None
+            ):
                 return self._start(turn, StartFlow(flow=cmd.fallback))
             return self._knowledge(turn, cmd.query, intent)
         if isinstance(cmd, ChitChat):
@@ -92,14 +95,20 @@ class DialogueEngine:
     def _start(self, turn: Turn, cmd: StartFlow) -> bool:
         state = turn.state
         refused = state.refused
-        if refused and refused.get("flow") == cmd.flow and all(
-                refused.get("slots", {}).get(k) == v for k, v in cmd.slots.items()):
+        if (
+            refused
+            and refused.get("flow") == cmd.flow
+            and all(refused.get("slots", {}).get(k) == v for k, v in cmd.slots.items())
+        ):
             turn.handoff = "policy_insist"  # the same request again after a refusal
             return False
         state.refused = None
         if state.frame is not None and state.frame.flow == cmd.flow:
-            new = {k: v for k, v in cmd.slots.items()
-                   if v is not None and state.frame.slots.get(k) != v}
+            new = {
+                k: v
+                for k, v in cmd.slots.items()
+                if v is not None and state.frame.slots.get(k) != v
+            }
             if not new and state.awaiting is not None:  # the same request, not an answer
                 state.misunderstandings += 1
                 if state.misunderstandings > MAX_MISUNDERSTANDINGS:
@@ -137,8 +146,11 @@ class DialogueEngine:
         frame.slots[cmd.slot] = cmd.value
         if isinstance(cmd, CorrectSlot):
             steps = self.runner.flows[frame.flow].steps
-            frame.step = next(i for i, s in enumerate(steps) if s.collect == cmd.slot) \
-                if any(s.collect == cmd.slot for s in steps) else frame.step
+            frame.step = (
+                next(i for i, s in enumerate(steps) if s.collect == cmd.slot)
+                if any(s.collect == cmd.slot for s in steps)
+                else frame.step
+            )
             frame.confirmed = []
         return True
 
@@ -182,8 +194,10 @@ class DialogueEngine:
             answer = None
         if answer is not None:
             turn.state.misunderstandings = 0
-            turn.say("knowledge.answer", {"title": answer.article.title, "quote": answer.quote,
-                                          "link": answer.article.link})
+            turn.say(
+                "knowledge.answer",
+                {"title": answer.article.title, "quote": answer.quote, "link": answer.article.link},
+            )
             return True
         if intent == "out_of_scope":
             self._missed(turn, "cannot_handle")
@@ -212,14 +226,23 @@ class DialogueEngine:
             turn.handoff = "misunderstanding"
             return False
         state.clarify_text = turn.message
-        lines = "\n".join(f"{n}. {turn.responses.template(f'intent.{o}', turn.language)}"
-                          for n, o in enumerate(options, start=1))
+        lines = "\n".join(
+            f"{n}. {turn.responses.template(f'intent.{o}', turn.language)}"
+            for n, o in enumerate(options, start=1)
+        )
         labels = [turn.responses.template(f"intent.{o}", turn.language) for o in options]
-        turn.ask("clarify.options", Awaiting(kind="slot", slot=INTENT_SLOT, slot_type="intent",
-                                             options=[{"value": o, "keys": [label]}
-                                                      for o, label in zip(options, labels,
-                                                                          strict=True)]),
-                 {"options": lines})
+        turn.ask(
+            "clarify.options",
+            Awaiting(
+                kind="slot",
+                slot=INTENT_SLOT,
+                slot_type="intent",
+                options=[
+                    {"value": o, "keys": [label]} for o, label in zip(options, labels, strict=True)
+                ],
+            ),
+            {"options": lines},
+        )
         return False
 
     def _missed(self, turn: Turn, key: str) -> None:
@@ -231,8 +254,7 @@ class DialogueEngine:
         if state.awaiting is not None and state.frame is not None:
             if key == "slot.repeat":
                 kind = state.awaiting.kind
-                turn.say("confirm.repeat" if kind == "confirm" else "slot.repeat",
-                         {"question": ""})
+                turn.say("confirm.repeat" if kind == "confirm" else "slot.repeat", {"question": ""})
             else:
                 turn.say(key)
             self._reask(turn)
@@ -280,8 +302,12 @@ class DialogueEngine:
             self._start(turn, StartFlow(flow=flow))
             self._continue(turn)
             return
-        if turn.keys and turn.keys[-1] not in ("goodbye.reply", "greeting.again",
-                                                "thanks.reply", "knowledge.none"):
+        if turn.keys and turn.keys[-1] not in (
+            "goodbye.reply",
+            "greeting.again",
+            "thanks.reply",
+            "knowledge.none",
+        ):
             turn.ask("anything_else", Awaiting(kind="anything_else"))
 
     # -- handoff --------------------------------------------------------------------------
@@ -293,9 +319,15 @@ class DialogueEngine:
         state.stack.clear()
         priority = {"vulnerability": "urgent", "complaint": "high"}.get(reason, "normal")
         try:
-            ticket = turn.service.run("create_ticket", turn.actor, {
-                "subject": f"Chat handoff: {reason}",
-                "description": turn.message[:4000], "priority": priority})
+            ticket = turn.service.run(
+                "create_ticket",
+                turn.actor,
+                {
+                    "subject": f"Chat handoff: {reason}",
+                    "description": turn.message[:4000],
+                    "priority": priority,
+                },
+            )
             turn.ticket_id = int(ticket.model_dump()["ticket_id"])
         except DeskPilotError:
             turn.ticket_id = None

@@ -97,8 +97,11 @@ class FlowRunner:
             refusal = self._preflight(turn, flow, frame)
             if refusal is not None:
                 return self._refused(turn, frame, refusal)
-            turn.ask(expand_key(step.confirm or "", params(frame)), Awaiting(kind="confirm"),
-                     params(frame))
+            turn.ask(
+                expand_key(step.confirm or "", params(frame)),
+                Awaiting(kind="confirm"),
+                params(frame),
+            )
             return Outcome.WAITING
         if kind == "act":
             return self._act(turn, frame, step)
@@ -115,8 +118,11 @@ class FlowRunner:
         needs_options = spec.type != "days" and not (spec.type == "enum" and spec.default)
         options = candidates(turn, spec, frame.slots) if needs_options else []
         hinted = from_hint(spec, frame.slots, options)
-        if hinted is None and spec.type not in ("enum", "days", "email", "phone", "address") \
-                and len(options) == 1:
+        if (
+            hinted is None
+            and spec.type not in ("enum", "days", "email", "phone", "address")
+            and len(options) == 1
+        ):
             hinted = options[0]["value"]
         if hinted is None and len(options) > 1 and spec.type in ("order", "card", "payment_method"):
             hinted = _named_in(str(frame.data.get("message", "")), options)
@@ -131,11 +137,18 @@ class FlowRunner:
             turn.say(f"none.{spec.type}")
             frame.data["_stopped"] = f"none.{spec.type}"
             return Outcome.STOPPED
-        awaiting = Awaiting(kind="slot", slot=name, slot_type=spec.type,
-                            options=[{"value": o["value"], "keys": o["keys"]} for o in options])
+        awaiting = Awaiting(
+            kind="slot",
+            slot=name,
+            slot_type=spec.type,
+            options=[{"value": o["value"], "keys": o["keys"]} for o in options],
+        )
         frame.data["_options"] = {str(o["value"]): o["item"] for o in options}
-        turn.ask(spec.ask or f"ask.{name}", awaiting,
-                 {**params(frame), "options": option_lines(turn, options)})
+        turn.ask(
+            spec.ask or f"ask.{name}",
+            awaiting,
+            {**params(frame), "options": option_lines(turn, options)},
+        )
         return Outcome.WAITING
 
     def _settle(self, turn: Turn, spec: SlotSpec, name: str, frame: Frame) -> Outcome | None:
@@ -143,16 +156,21 @@ class FlowRunner:
         value = frame.slots[name]
         chosen = frame.data.get("_options", {}).get(str(value))
         if chosen is None and spec.type in ("installment", "card", "payment_method"):
-            chosen = next((o["item"] for o in candidates(turn, spec, frame.slots)
-                           if o["value"] == value), None)
+            chosen = next(
+                (o["item"] for o in candidates(turn, spec, frame.slots) if o["value"] == value),
+                None,
+            )
         if chosen is not None and spec.type == "card":
-            chosen = {**chosen, "kind": turn.responses.template(
-                f"enum.card_kind.{chosen['kind']}", turn.language)}
+            chosen = {
+                **chosen,
+                "kind": turn.responses.template(f"enum.card_kind.{chosen['kind']}", turn.language),
+            }
         if chosen is not None and spec.type != "enum":
             frame.data[spec.type] = chosen
         if spec.type == "enum":
             frame.data[f"{name}_label"] = turn.responses.template(
-                f"enum.{spec.enum}.{value}", turn.language)
+                f"enum.{spec.enum}.{value}", turn.language
+            )
         if spec.type == "days":
             return self._days(turn, spec, name, frame)
         frame.data.pop("_options", None)
@@ -169,14 +187,16 @@ class FlowRunner:
             return Outcome.WAITING
         frame.slots[name] = value
         if base:
-            frame.data["new_due_date"] = (date.fromisoformat(str(base))
-                                          + timedelta(days=value)).isoformat()
+            frame.data["new_due_date"] = (
+                date.fromisoformat(str(base)) + timedelta(days=value)
+            ).isoformat()
         return None
 
     def _call(self, turn: Turn, frame: Frame, step: Step) -> Outcome | None:
         try:
-            out = turn.service.run(step.call or "", turn.actor,
-                                   resolve_args(step.args, params(frame)))
+            out = turn.service.run(
+                step.call or "", turn.actor, resolve_args(step.args, params(frame))
+            )
         except DeskPilotError as exc:
             return self._refused(turn, frame, exc)
         result = out.model_dump(mode="json")
@@ -185,8 +205,11 @@ class FlowRunner:
         if step.pick:
             items = result.get(step.pick.source, [])
             where = resolve_args(step.pick.where, params(frame))
-            picked = [i for i in items if all(
-                i.get(k) in (v if isinstance(v, list) else [v]) for k, v in where.items())]
+            picked = [
+                i
+                for i in items
+                if all(i.get(k) in (v if isinstance(v, list) else [v]) for k, v in where.items())
+            ]
             frame.data[step.pick.as_] = picked[0] if picked else None
         return None
 
@@ -213,7 +236,7 @@ class FlowRunner:
     def _preflight(self, turn: Turn, flow: FlowSpec, frame: Frame) -> DeskPilotError | None:
         """Check the action this confirmation leads to, so a refusal comes before the question."""
         p = params(frame)
-        for step in flow.steps[frame.step + 1:]:
+        for step in flow.steps[frame.step + 1 :]:
             if step.kind == "act" and condition(step.when, p):
                 name = step.act or ""
                 args = resolve_args(step.args, {**p, "message": frame.data.get("message")})
@@ -230,8 +253,11 @@ class FlowRunner:
         flow = self.flows[frame.flow]
         for index, step in enumerate(flow.steps):
             spec = flow.slots.get(step.collect or "")
-            if spec and spec.type in ("email", "phone", "address") and frame.slots.get(
-                    step.collect or ""):
+            if (
+                spec
+                and spec.type in ("email", "phone", "address")
+                and frame.slots.get(step.collect or "")
+            ):
                 frame.slots[step.collect or ""] = None
                 frame.step, frame.confirmed = index, []
                 return True
@@ -242,11 +268,14 @@ class FlowRunner:
             turn.say("invalid_input", {"detail": exc.message.split(": ", 1)[-1][:200]})
         else:
             rule = exc.rule or "lookup"
-            turn.say(f"refused.{rule}" if turn.responses.has(f"refused.{rule}")
-                     else "error.generic")
+            turn.say(
+                f"refused.{rule}" if turn.responses.has(f"refused.{rule}") else "error.generic"
+            )
             turn.say("refused.offer_human")
-            turn.state.refused = {"rule": rule, "flow": frame.flow,
-                                  "slots": {k: v for k, v in frame.slots.items()
-                                            if isinstance(v, str | int)}}
+            turn.state.refused = {
+                "rule": rule,
+                "flow": frame.flow,
+                "slots": {k: v for k, v in frame.slots.items() if isinstance(v, str | int)},
+            }
         frame.data["_stopped"] = exc.code
         return Outcome.STOPPED

@@ -79,7 +79,7 @@ class _Formatter(string.Formatter):
             return "\n".join(f"• {self.render_item(v)}" for v in value)
         if value is None:
             return ""
-        return super().format_field(value, format_spec)
+        return str(super().format_field(value, format_spec))
 
 
 class Responses:
@@ -115,8 +115,9 @@ class Responses:
         if isinstance(item, Mapping):
             kind = _item_kind(item)
             if kind:
-                return self.render(f"option.{kind}", language, locale, _item_params(
-                    item, kind, self, language))
+                return self.render(
+                    f"option.{kind}", language, locale, _item_params(item, kind, self, language)
+                )
         return str(item)
 
 
@@ -134,8 +135,9 @@ def _item_kind(item: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _item_params(item: Mapping[str, Any], kind: str, responses: Responses,
-                 language: str) -> dict[str, Any]:
+def _item_params(
+    item: Mapping[str, Any], kind: str, responses: Responses, language: str
+) -> dict[str, Any]:
     params = dict(item)
     if kind == "order":
         items = item.get("items") or []

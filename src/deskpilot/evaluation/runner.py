@@ -33,14 +33,28 @@ EVAL_TODAY = date(2026, 6, 15)
 EVAL_NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 MAX_EXCHANGES = 8
 PHRASES: dict[str, dict[str, str]] = {
-    "yes": {"en": "yes please", "de": "ja, bitte", "sv": "ja tack", "fr": "oui, merci",
-            "es": "sí, por favor"},
+    "yes": {
+        "en": "yes please",
+        "de": "ja, bitte",
+        "sv": "ja tack",
+        "fr": "oui, merci",
+        "es": "sí, por favor",
+    },
     "no": {"en": "no", "de": "nein", "sv": "nej", "fr": "non", "es": "no"},
-    "no_thanks": {"en": "no thanks, that's all", "de": "nein danke, das war's",
-                  "sv": "nej tack, det var allt", "fr": "non merci, c'est tout",
-                  "es": "no gracias, eso es todo"},
-    "dont_know": {"en": "I'm not sure", "de": "weiß ich nicht", "sv": "vet inte",
-                  "fr": "je ne sais pas", "es": "no lo sé"},
+    "no_thanks": {
+        "en": "no thanks, that's all",
+        "de": "nein danke, das war's",
+        "sv": "nej tack, det var allt",
+        "fr": "non merci, c'est tout",
+        "es": "no gracias, eso es todo",
+    },
+    "dont_know": {
+        "en": "I'm not sure",
+        "de": "weiß ich nicht",
+        "sv": "vet inte",
+        "fr": "je ne sais pas",
+        "es": "no lo sé",
+    },
 }
 
 
@@ -67,8 +81,14 @@ def build_customer(db: Database, scenario: Scenario) -> tuple[int, dict[str, Any
     with db.engine.begin() as conn:
         ids = IdSource()
         _start_ids(conn, ids)
-        b = CustomerBuilder(ids, rows, random.Random(spec.seed), EVAL_TODAY,
-                            market_for(spec.country), _ensure_merchants(conn))
+        b = CustomerBuilder(
+            ids,
+            rows,
+            random.Random(spec.seed),
+            EVAL_TODAY,
+            market_for(spec.country),
+            _ensure_merchants(conn),
+        )
         cid = b.customer(verified=spec.verified, status=CustomerStatus.ACTIVE)
         b.card(spec.card)
         for arch in spec.orders:
@@ -91,8 +111,9 @@ def self_foreign_order(conn: Any, cid: int) -> str:
     rows = new_rows()
     ids = IdSource()
     _start_ids(conn, ids)
-    b = CustomerBuilder(ids, rows, random.Random(99), EVAL_TODAY, market_for("GB"),
-                        _ensure_merchants(conn))
+    b = CustomerBuilder(
+        ids, rows, random.Random(99), EVAL_TODAY, market_for("GB"), _ensure_merchants(conn)
+    )
     b.customer(verified=True, status=CustomerStatus.ACTIVE)
     b.order("delivered_recent")
     reference = str(rows["orders"][0]["reference"])
@@ -160,12 +181,18 @@ class ScenarioRunner:
         if not handoff and reply.awaiting is not None and reply.awaiting.kind == "anything_else":
             send(PHRASES["no_thanks"].get(lang, PHRASES["no_thanks"]["en"]))
         self.assistant.end(conv, cid)
-        return self._judge(scenario, variant, cid, conv, facts, handoff, sent, latencies,
-                           transcript, keys)
+        return self._judge(
+            scenario, variant, cid, conv, facts, handoff, sent, latencies, transcript, keys
+        )
 
-    def _answer_questions(self, scenario: Scenario, answers: dict[str, Any],
-                          facts: dict[str, Any], reply: Reply,
-                          send: Callable[[str], Reply]) -> Reply:
+    def _answer_questions(
+        self,
+        scenario: Scenario,
+        answers: dict[str, Any],
+        facts: dict[str, Any],
+        reply: Reply,
+        send: Callable[[str], Reply],
+    ) -> Reply:
         """Answer what the assistant asks from what the customer knows (lists in order)."""
         lang = scenario.language
         for _ in range(MAX_EXCHANGES):
@@ -183,29 +210,56 @@ class ScenarioRunner:
             if isinstance(said, list):
                 said = said.pop(0) if len(said) > 1 else (said[0] if said else fallback)
             said = _yaml_bool(said)
-            said = PHRASES.get(str(said), {}).get(lang, str(said)) if str(said) in PHRASES \
+            said = (
+                PHRASES.get(str(said), {}).get(lang, str(said))
+                if str(said) in PHRASES
                 else _subst(str(said), facts)
+            )
             reply = send(said)
         return reply
 
     def _executed(self, conv: str) -> list[tuple[str, dict[str, Any]]]:
         with self.db.session() as s:
-            rows = s.execute(select(m.AuditEntry.action, m.AuditEntry.arguments).where(
-                m.AuditEntry.actor_id == f"assistant:{conv}", m.AuditEntry.outcome == "ok",
-            ).order_by(m.AuditEntry.id)).all()
-        return [(a, args) for a, args in rows
-                if a in REGISTRY and not REGISTRY[a].is_lookup and a != "create_ticket"]
+            rows = s.execute(
+                select(m.AuditEntry.action, m.AuditEntry.arguments)
+                .where(
+                    m.AuditEntry.actor_id == f"assistant:{conv}",
+                    m.AuditEntry.outcome == "ok",
+                )
+                .order_by(m.AuditEntry.id)
+            ).all()
+        return [
+            (a, args)
+            for a, args in rows
+            if a in REGISTRY and not REGISTRY[a].is_lookup and a != "create_ticket"
+        ]
 
-    def _judge(self, scenario: Scenario, variant: int, cid: int, conv: str,
-               facts: dict[str, Any], handoff: str | None, sent: int, latencies: list[float],
-               transcript: list[str], keys: list[str]) -> Result:
+    def _judge(
+        self,
+        scenario: Scenario,
+        variant: int,
+        cid: int,
+        conv: str,
+        facts: dict[str, Any],
+        handoff: str | None,
+        sent: int,
+        latencies: list[float],
+        transcript: list[str],
+        keys: list[str],
+    ) -> Result:
         expect = scenario.expect
         executed = self._executed(conv)
         expected = [(a.name, _subst(a.args, facts)) for a in expect.action_specs()]
         wrong, remaining = [], list(expected)
         for name, args in executed:
-            match = next((e for e in remaining if e[0] == name and all(
-                args.get(k) == v for k, v in e[1].items())), None)
+            match = next(
+                (
+                    e
+                    for e in remaining
+                    if e[0] == name and all(args.get(k) == v for k, v in e[1].items())
+                ),
+                None,
+            )
             if match is None:
                 wrong.append(name)
             else:
@@ -225,16 +279,28 @@ class ScenarioRunner:
             outcome, problems = "failed", [*problems, "expected a handoff"]
         else:
             outcome = "resolved" if not problems else "failed"
-        return Result(scenario.id, scenario.inquiry, scenario.language, variant, outcome,
-                      [n for n, _ in executed], wrong, handoff, sent, latencies, problems,
-                      transcript)
+        return Result(
+            scenario.id,
+            scenario.inquiry,
+            scenario.language,
+            variant,
+            outcome,
+            [n for n, _ in executed],
+            wrong,
+            handoff,
+            sent,
+            latencies,
+            problems,
+            transcript,
+        )
 
     def _check_state(self, scenario: Scenario, cid: int, facts: dict[str, Any]) -> list[str]:
         problems = []
         for check in scenario.expect.checks:
             try:
-                out = self.assistant.service.run(check.lookup, Actor.system(cid, "evaluation"),
-                                                 _subst(check.args, facts))
+                out = self.assistant.service.run(
+                    check.lookup, Actor.system(cid, "evaluation"), _subst(check.args, facts)
+                )
             except DeskPilotError as exc:
                 problems.append(f"check {check.lookup} failed: {exc.message}")
                 continue
@@ -262,7 +328,8 @@ def summarise(results: list[Result]) -> dict[str, Any]:
         "runs": len(results),
         "automation_rate": round(outcomes["resolved"] / n, 4),
         "correct_resolution_rate": round(
-            (outcomes["resolved"] + outcomes["handoff_expected"]) / n, 4),
+            (outcomes["resolved"] + outcomes["handoff_expected"]) / n, 4
+        ),
         "wrong_action_count": sum(len(r.wrong_actions) for r in results),
         "handoff_rate": round((outcomes["handoff"] + outcomes["handoff_expected"]) / n, 4),
         "failed": outcomes["failed"],

@@ -57,8 +57,9 @@ class Expect(BaseModel):
     says: list[str] = Field(default_factory=list)  # template keys that must appear
 
     def action_specs(self) -> list[ExpectedAction]:
-        return [a if isinstance(a, ExpectedAction) else ExpectedAction(name=a)
-                for a in self.actions]
+        return [
+            a if isinstance(a, ExpectedAction) else ExpectedAction(name=a) for a in self.actions
+        ]
 
 
 class ScriptedTurn(BaseModel):
@@ -96,8 +97,11 @@ class Scenario(BaseModel):
 
     def variant_count(self) -> int:
         sizes = [len(t) for t in self.turns if isinstance(t, list)]
-        sizes += [len(t.say) for t in self.turns if isinstance(t, ScriptedTurn)
-                  and isinstance(t.say, list)]
+        sizes += [
+            len(t.say)
+            for t in self.turns
+            if isinstance(t, ScriptedTurn) and isinstance(t.say, list)
+        ]
         return max(sizes or [1])
 
 

@@ -16,17 +16,66 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 import numpy as np
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from deskpilot.nlu.lexicon import fold
 
 ARTICLES_DIR = Path(__file__).parent / "articles"
 _TOKEN = re.compile(r"[^\W_]+")
-_STOP = set("""a an and are as at be but by can do does for from has have how i if in is it
-its me my of on or so that the this to was we what when where which who why will with you
-your yours am im i'm not""".split())
+_STOP = {
+    "a",
+    "an",
+    "and",
+    "are",
+    "as",
+    "at",
+    "be",
+    "but",
+    "by",
+    "can",
+    "do",
+    "does",
+    "for",
+    "from",
+    "has",
+    "have",
+    "how",
+    "i",
+    "if",
+    "in",
+    "is",
+    "it",
+    "its",
+    "me",
+    "my",
+    "of",
+    "on",
+    "or",
+    "so",
+    "that",
+    "the",
+    "this",
+    "to",
+    "was",
+    "we",
+    "what",
+    "when",
+    "where",
+    "which",
+    "who",
+    "why",
+    "will",
+    "with",
+    "you",
+    "your",
+    "yours",
+    "am",
+    "im",
+    "i'm",
+    "not",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +127,13 @@ def _parse(path: Path, language: str) -> Article:
     if not match:
         raise ValueError(f"{path}: missing front matter")
     meta = yaml.safe_load(match.group(1))
-    return Article(id=str(meta["id"]), language=language, title=str(meta["title"]),
-                   tags=tuple(str(t) for t in meta.get("tags", [])), body=match.group(2).strip())
+    return Article(
+        id=str(meta["id"]),
+        language=language,
+        title=str(meta["title"]),
+        tags=tuple(str(t) for t in meta.get("tags", [])),
+        body=match.group(2).strip(),
+    )
 
 
 def _passages(article: Article) -> list[Passage]:
@@ -124,8 +178,10 @@ class HelpCentre:
             self.articles[lang_dir.name] = arts
             passages = [p for a in arts for p in _passages(a)]
             # Title and tags say what an article is about; weigh them above body words.
-            docs = [" ".join(tokens(f"{_about(p.article)} {_about(p.article)} {p.heading} "
-                                    f"{p.text}")) for p in passages]
+            docs = [
+                " ".join(tokens(f"{_about(p.article)} {_about(p.article)} {p.heading} {p.text}"))
+                for p in passages
+            ]
             vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
             matrix = vectorizer.fit_transform(docs)
             self._index[lang_dir.name] = (vectorizer, matrix, passages)
@@ -142,8 +198,11 @@ class HelpCentre:
             return []
         scores = (matrix @ vectorizer.transform([" ".join(query)]).T).toarray().ravel()
         ranked = [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
-        return [Answer(passages[i].article, _quote(passages[i].text), float(scores[i]))
-                for i in ranked if scores[i] > 0]
+        return [
+            Answer(passages[i].article, _quote(passages[i].text), float(scores[i]))
+            for i in ranked
+            if scores[i] > 0
+        ]
 
     def answer(self, question: str, language: str = "en") -> Answer | None:
         """The best answer if it is good enough, else None (say so and offer a person)."""

@@ -93,7 +93,7 @@ class IntentClassifier:
     out-of-scope examples the tuned threshold must catch (when the data has any).
     """
 
-    def __init__(self, *, c: float = 0.5, target_oos_recall: float = 0.75, folds: int = 5) -> None:
+    def __init__(self, *, c: float = 1.0, target_oos_recall: float = 0.75, folds: int = 5) -> None:
         self.c = c
         self.target_oos_recall = target_oos_recall
         self.folds = folds
@@ -130,7 +130,9 @@ class IntentClassifier:
             truth = np.searchsorted(classes, y)
             self.temperature = _fit_temperature(oof, truth)
             if tune_threshold:
-                self.threshold = self._tune_threshold(_softmax(oof, self.temperature), truth, classes)
+                self.threshold = self._tune_threshold(
+                    _softmax(oof, self.temperature), truth, classes
+                )
         self._scorer = _Scorer(self.c).fit(texts, labels)
         return self
 
@@ -183,7 +185,9 @@ class IntentClassifier:
         except (OSError, ValueError) as exc:
             raise InvalidInput(f"No intent model in {directory}: {exc}") from None
         if meta.get("format_version") != FORMAT_VERSION:
-            raise InvalidInput(f"{directory}: unsupported model format {meta.get('format_version')}")
+            raise InvalidInput(
+                f"{directory}: unsupported model format {meta.get('format_version')}"
+            )
         if meta.get("sklearn_version") != sklearn.__version__:
             raise InvalidInput(
                 f"{directory}: saved with scikit-learn {meta.get('sklearn_version')}, "
@@ -251,7 +255,9 @@ class IntentClassifier:
             accuracies.append(correct.mean())
             recalls.append(rejected[is_oos].mean() if is_oos.any() else 0.0)
             utilities.append(correct.sum() - (~rejected & ~right).sum())
-        feasible = [i for i, r in enumerate(recalls) if is_oos.any() and r >= self.target_oos_recall]
+        feasible = [
+            i for i, r in enumerate(recalls) if is_oos.any() and r >= self.target_oos_recall
+        ]
         if feasible:
             return float(_THRESHOLDS[max(feasible, key=lambda i: accuracies[i])])
         return float(_THRESHOLDS[int(np.argmax(utilities))])

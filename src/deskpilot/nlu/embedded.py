@@ -31,21 +31,46 @@ from deskpilot.nlu.language import LanguageIdentifier
 from deskpilot.nlu.slot_answers import resolve_answer
 
 OUT_OF_SCOPE = "out_of_scope"
-FLOW_INTENTS = frozenset({
-    "order_status", "report_return", "refund_status", "payment_schedule", "extend_due_date",
-    "pay_now", "change_payment_method", "payment_declined", "unrecognized_charge", "open_dispute",
-    "cancel_order", "late_fee", "card_lost_stolen", "card_freeze", "update_personal_details",
-    "close_account", "statement_request",
-})
+FLOW_INTENTS = frozenset(
+    {
+        "order_status",
+        "report_return",
+        "refund_status",
+        "payment_schedule",
+        "extend_due_date",
+        "pay_now",
+        "change_payment_method",
+        "payment_declined",
+        "unrecognized_charge",
+        "open_dispute",
+        "cancel_order",
+        "late_fee",
+        "card_lost_stolen",
+        "card_freeze",
+        "update_personal_details",
+        "close_account",
+        "statement_request",
+    }
+)
 # Requests that overlap: a second one of the same group in one message is the same request.
-RELATED = [{"card_freeze", "card_lost_stolen"}, {"open_dispute", "unrecognized_charge"},
-           {"pay_now", "payment_schedule"}, {"payment_declined", "change_payment_method"}]
+RELATED = [
+    {"card_freeze", "card_lost_stolen"},
+    {"open_dispute", "unrecognized_charge"},
+    {"pay_now", "payment_schedule"},
+    {"payment_declined", "change_payment_method"},
+]
 START_CONFIDENCE = 0.45  # below this a flow intent is not started without asking
 CLARIFY_CONFIDENCE = 0.2  # between the two, ask which of the top intents was meant
-_SPLIT = re.compile(r"(?:[.!?;]\s+|\s+(?:and also|and then|also|plus|and|und auch|und|och|"
-                    r"samt|et aussi|et|y también|y|además)\s+)", re.IGNORECASE)
-_CORRECTION = re.compile(r"\b(no|not|actually|i meant|sorry|wrong|nein|eigentlich|nej|"
-                         r"egentligen|non|plutot|en fait|mejor dicho|perdon)\b", re.IGNORECASE)
+_SPLIT = re.compile(
+    r"(?:[.!?;]\s+|\s+(?:and also|and then|also|plus|and|und auch|und|och|"
+    r"samt|et aussi|et|y también|y|además)\s+)",
+    re.IGNORECASE,
+)
+_CORRECTION = re.compile(
+    r"\b(no|not|actually|i meant|sorry|wrong|nein|eigentlich|nej|"
+    r"egentligen|non|plutot|en fait|mejor dicho|perdon)\b",
+    re.IGNORECASE,
+)
 
 
 class Classifier(Protocol):
@@ -62,16 +87,30 @@ class EmbeddedUnderstanding:
     def understand(self, text: str, ctx: MessageContext) -> Understood:
         state = ctx.state
         detected = self.language_id.detect(text, state.language)
-        entities = extract(text, today=ctx.today, locale=ctx.locale, region=ctx.region,
-                           currency=ctx.currency)
+        entities = extract(
+            text, today=ctx.today, locale=ctx.locale, region=ctx.region, currency=ctx.currency
+        )
         intent, confidence, alternatives = self.classifier.predict_one(text)
-        out = Understood(detected.language, detected.switched, intent, confidence, alternatives,
-                         [e.to_json() for e in entities])
+        out = Understood(
+            detected.language,
+            detected.switched,
+            intent,
+            confidence,
+            alternatives,
+            [e.to_json() for e in entities],
+        )
         out.commands = self._commands(text, ctx, intent, confidence, alternatives, entities)
         return out
 
-    def _commands(self, text: str, ctx: MessageContext, intent: str, confidence: float,
-                  alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
+    def _commands(
+        self,
+        text: str,
+        ctx: MessageContext,
+        intent: str,
+        confidence: float,
+        alternatives: list[tuple[str, float]],
+        entities: list[Entity],
+    ) -> list[Command]:
         if lx.contains(text, lx.HARDSHIP):
             return [HumanHandoff(reason="vulnerability")]
         awaiting = ctx.state.awaiting
@@ -95,31 +134,39 @@ class EmbeddedUnderstanding:
             return [correction]
         current = ctx.state.frame.flow if ctx.state.frame else ""
         if ctx.state.frame is not None and (
-                (lx.is_short_answer(text, lx.CANCEL, 5)
-                 and (intent not in FLOW_INTENTS or intent == current))
-                or (len(text.split()) <= 8 and lx.contains(text, lx.CANCEL_PHRASES))):
-            return [Deny() if awaiting is not None and awaiting.kind == "confirm"
-                    else CancelFlow()]
+            (
+                lx.is_short_answer(text, lx.CANCEL, 5)
+                and (intent not in FLOW_INTENTS or intent == current)
+            )
+            or (len(text.split()) <= 8 and lx.contains(text, lx.CANCEL_PHRASES))
+        ):
+            return [Deny() if awaiting is not None and awaiting.kind == "confirm" else CancelFlow()]
         if awaiting is not None:
             answer = self._answer(text, ctx, intent, confidence, entities)
             if answer is not None:
                 return answer
         commands = self._by_intent(text, intent, confidence, alternatives, entities)
-        if awaiting is not None and awaiting.kind in ("confirm", "slot") and not isinstance(
-                commands[0], StartFlow | HumanHandoff):
+        if (
+            awaiting is not None
+            and awaiting.kind in ("confirm", "slot")
+            and not isinstance(commands[0], StartFlow | HumanHandoff)
+        ):
             return [CannotHandle(reason="unclear_answer")]
         return commands
 
-    def _answer(self, text: str, ctx: MessageContext, intent: str, confidence: float,
-                entities: list[Entity]) -> list[Command] | None:
+    def _answer(
+        self, text: str, ctx: MessageContext, intent: str, confidence: float, entities: list[Entity]
+    ) -> list[Command] | None:
         """Read the message as an answer to the pending question, if it is one."""
         awaiting = ctx.state.awaiting
         assert awaiting is not None
         yes = intent == "affirm" or lx.is_short_answer(text, lx.YES)
         no = intent == "deny" or lx.is_short_answer(text, lx.NO)
         if awaiting.kind in ("anything_else", "offer_human") and (
-                intent == "goodbye" or lx.contains(text, lx.GOODBYE)
-                or lx.is_short_answer(text, lx.NO, 6)):
+            intent == "goodbye"
+            or lx.contains(text, lx.GOODBYE)
+            or lx.is_short_answer(text, lx.NO, 6)
+        ):
             return [Deny()]
         if awaiting.kind in ("confirm", "anything_else", "offer_human"):
             if yes and not no:
@@ -135,10 +182,17 @@ class EmbeddedUnderstanding:
             return [CancelFlow()]
         return None
 
-    def _by_intent(self, text: str, intent: str, confidence: float,
-                   alternatives: list[tuple[str, float]], entities: list[Entity]) -> list[Command]:
+    def _by_intent(
+        self,
+        text: str,
+        intent: str,
+        confidence: float,
+        alternatives: list[tuple[str, float]],
+        entities: list[Entity],
+    ) -> list[Command]:
         if lx.contains(text, lx.POLICY_QUESTION) and not any(
-                e.type == "order_reference" for e in entities):
+            e.type == "order_reference" for e in entities
+        ):
             return [KnowledgeQuestion(query=text, fallback=intent)]
         if intent in FLOW_INTENTS and confidence >= START_CONFIDENCE:
             second = self._second_request(text, intent)
@@ -146,27 +200,42 @@ class EmbeddedUnderstanding:
                 return [StartFlow(flow=intent, slots=prefill(text, entities))]
             label, own_part = second
             rest = text.replace(own_part, " ")
-            return [StartFlow(flow=intent, slots=prefill(rest, [e for e in entities
-                                                                if e.text in rest])),
-                    StartFlow(flow=label, slots=prefill(own_part, [
-                        e for e in entities if e.text in own_part]))]
+            return [
+                StartFlow(
+                    flow=intent, slots=prefill(rest, [e for e in entities if e.text in rest])
+                ),
+                StartFlow(
+                    flow=label, slots=prefill(own_part, [e for e in entities if e.text in own_part])
+                ),
+            ]
         if any(e.type == "order_reference" for e in entities) and intent not in (
-                "policy_question", "human_agent", "complaint", "affirm", "deny"):
-            flow = intent if intent in FLOW_INTENTS and confidence >= CLARIFY_CONFIDENCE \
+            "policy_question",
+            "human_agent",
+            "complaint",
+            "affirm",
+            "deny",
+        ):
+            flow = (
+                intent
+                if intent in FLOW_INTENTS and confidence >= CLARIFY_CONFIDENCE
                 else "order_status"
+            )
             return [StartFlow(flow=flow, slots=prefill(text, entities))]
         if intent == "policy_question" and confidence >= START_CONFIDENCE:
             return [KnowledgeQuestion(query=text)]
         if intent == "thanks" and lx.contains(text, lx.GOODBYE):
             return [ChitChat(act="goodbye")]
         if intent in ("greeting", "thanks", "goodbye") and confidence >= START_CONFIDENCE:
-            return [ChitChat(act=intent)]  # type: ignore[arg-type]
+            return [ChitChat.model_validate({"act": intent})]
         if intent == "affirm" and confidence >= START_CONFIDENCE:
             return [Confirm()]
         if intent == "deny" and confidence >= START_CONFIDENCE:
             return [Deny()]
-        options = [a for a, c in alternatives if (a in FLOW_INTENTS or a == "policy_question")
-                   and c >= CLARIFY_CONFIDENCE][:2]
+        options = [
+            a
+            for a, c in alternatives
+            if (a in FLOW_INTENTS or a == "policy_question") and c >= CLARIFY_CONFIDENCE
+        ][:2]
         if intent == OUT_OF_SCOPE or (intent in FLOW_INTENTS and confidence < CLARIFY_CONFIDENCE):
             return [KnowledgeQuestion(query=text)]  # the help centre may still know
         if options:
@@ -201,12 +270,24 @@ def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
     """Slot values a request already carries: references, amounts, dates, closed-set words."""
     slots: dict[str, Any] = {}
     for e in entities:
-        key = {"order_reference": "order_reference", "card_last4": "card_last4",
-               "days": "days", "date": "date", "email": "email", "phone": "phone"}.get(e.type)
+        key = {
+            "order_reference": "order_reference",
+            "card_last4": "card_last4",
+            "days": "days",
+            "date": "date",
+            "email": "email",
+            "phone": "phone",
+        }.get(e.type)
         if key and key not in slots:
             slots[key] = e.to_json()["value"]
-    for enum in ("dispute_reason", "lost_or_stolen", "card_operation", "document_kind",
-                 "contact_field", "pay_scope"):
+    for enum in (
+        "dispute_reason",
+        "lost_or_stolen",
+        "card_operation",
+        "document_kind",
+        "contact_field",
+        "pay_scope",
+    ):
         value = lx.enum_value(text, enum)
         if value:
             slots[enum] = value
@@ -217,14 +298,17 @@ def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
     return slots
 
 
-def _retry_after_refusal(text: str, refused: dict[str, Any],
-                         entities: list[Entity]) -> Command | None:
+def _retry_after_refusal(
+    text: str, refused: dict[str, Any], entities: list[Entity]
+) -> Command | None:
     """After a refusal, new facts ('I meant DP-100234', 'then 30 days') retry the request."""
     new = prefill(text, entities)
     old = refused.get("slots", {})
-    changed = {k: v for k, v in new.items()
-               if k in ("order_reference", "days", "card_last4", "email", "phone")
-               and old.get(k) != v}
+    changed = {
+        k: v
+        for k, v in new.items()
+        if k in ("order_reference", "days", "card_last4", "email", "phone") and old.get(k) != v
+    }
     if not changed:
         return None
     return StartFlow(flow=str(refused.get("flow")), slots={**old, **changed})

@@ -34,32 +34,84 @@ class Entity:
         return {"type": self.type, "value": value, "text": self.text}
 
 
-_ORDER = re.compile(r"\b(?:dp[\s-]?|(?<=#))(\d{6})\b|\b(?:order|bestellung|order\w*|commande|"
-                    r"pedido|ordine|zamówienie|objednávka|ordre|tilaus)\s*(?:nr\.?|no\.?|#)?\s*"
-                    r"(\d{6})\b", re.IGNORECASE)
+_ORDER = re.compile(
+    r"\b(?:dp[\s-]?|(?<=#))(\d{6})\b|\b(?:order|bestellung|order\w*|commande|"
+    r"pedido|ordine|zamówienie|objednávka|ordre|tilaus)\s*(?:nr\.?|no\.?|#)?\s*"
+    r"(\d{6})\b",
+    re.IGNORECASE,
+)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _LAST4 = re.compile(
     r"(?:ending|ends|last\s*(?:4|four)|endet auf|slutar på|slutar pa|finit par|termina(?:da)? en|"
-    r"\*{2,}|x{2,}|\.{3})\s*(?:in|with|on|med|mit)?\s*(\d{4})\b", re.IGNORECASE)
-_CURRENCY_SYMBOLS = {"€": "EUR", "£": "GBP", "$": "USD", "kr": "SEK", "¥": "JPY", "zł": "PLN",
-                     "kč": "CZK", "ft": "HUF", "lei": "RON", "chf": "CHF", "euro": "EUR",
-                     "euros": "EUR", "dollars": "USD", "dollar": "USD", "pounds": "GBP",
-                     "pound": "GBP", "kronor": "SEK", "kroner": "NOK", "złoty": "PLN"}
-_CUR = "|".join(sorted({re.escape(k) for k in _CURRENCY_SYMBOLS} | set(CURRENCY_EXPONENTS),
-                       key=len, reverse=True))
+    r"\*{2,}|x{2,}|\.{3})\s*(?:in|with|on|med|mit)?\s*(\d{4})\b",
+    re.IGNORECASE,
+)
+_CURRENCY_SYMBOLS = {
+    "€": "EUR",
+    "£": "GBP",
+    "$": "USD",
+    "kr": "SEK",
+    "¥": "JPY",
+    "zł": "PLN",
+    "kč": "CZK",
+    "ft": "HUF",
+    "lei": "RON",
+    "chf": "CHF",
+    "euro": "EUR",
+    "euros": "EUR",
+    "dollars": "USD",
+    "dollar": "USD",
+    "pounds": "GBP",
+    "pound": "GBP",
+    "kronor": "SEK",
+    "kroner": "NOK",
+    "złoty": "PLN",
+}
+_CUR = "|".join(
+    sorted(
+        {re.escape(k) for k in _CURRENCY_SYMBOLS} | set(CURRENCY_EXPONENTS), key=len, reverse=True
+    )
+)
 _NUM = r"\d{1,3}(?:[ .,\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
-_AMOUNT = re.compile(rf"(?P<c1>{_CUR})\s?(?P<n1>{_NUM})|(?P<n2>{_NUM})\s?(?P<c2>{_CUR})(?!\w)",
-                     re.IGNORECASE)
-_MORE = r"(?:\s*(?:more|extra|additional|further|mehr|weitere|zusätzliche|till|extra|fler|"\
+_AMOUNT = re.compile(
+    rf"(?P<c1>{_CUR})\s?(?P<n1>{_NUM})|(?P<n2>{_NUM})\s?(?P<c2>{_CUR})(?!\w)", re.IGNORECASE
+)
+_MORE = (
+    r"(?:\s*(?:more|extra|additional|further|mehr|weitere|zusätzliche|till|extra|fler|"
     r"de plus|supplémentaires|más|mas|adicionales))?"
-_DAYS = re.compile(r"\b(\d{1,3})" + _MORE + r"\s*(?:days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni)\b",
-                   re.IGNORECASE)
-_WEEKS = re.compile(r"\b(\d{1,2}|a|one|two|three|four|eine?|zwei|drei|en|ett|två|tre|une?|deux|"
-                    r"trois|una?|dos|tres)" + _MORE + r"\s*(?:weeks?|wochen?|veckor|vecka|semaines?|semanas?)\b",
-                    re.IGNORECASE)
-_WORD_NUMBERS = {"a": 1, "one": 1, "ein": 1, "eine": 1, "en": 1, "ett": 1, "un": 1, "une": 1,
-                 "una": 1, "uno": 1, "two": 2, "zwei": 2, "två": 2, "deux": 2, "dos": 2,
-                 "three": 3, "drei": 3, "tre": 3, "trois": 3, "tres": 3, "four": 4}
+)
+_DAYS = re.compile(
+    r"\b(\d{1,3})" + _MORE + r"\s*(?:days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni)\b",
+    re.IGNORECASE,
+)
+_WEEKS = re.compile(
+    r"\b(\d{1,2}|a|one|two|three|four|eine?|zwei|drei|en|ett|två|tre|une?|deux|"
+    r"trois|una?|dos|tres)" + _MORE + r"\s*(?:weeks?|wochen?|veckor|vecka|semaines?|semanas?)\b",
+    re.IGNORECASE,
+)
+_WORD_NUMBERS = {
+    "a": 1,
+    "one": 1,
+    "ein": 1,
+    "eine": 1,
+    "en": 1,
+    "ett": 1,
+    "un": 1,
+    "une": 1,
+    "una": 1,
+    "uno": 1,
+    "two": 2,
+    "zwei": 2,
+    "två": 2,
+    "deux": 2,
+    "dos": 2,
+    "three": 3,
+    "drei": 3,
+    "tre": 3,
+    "trois": 3,
+    "tres": 3,
+    "four": 4,
+}
 _ISO_DATE = re.compile(r"\b(20\d{2})-(\d{1,2})-(\d{1,2})\b")
 _NUM_DATE = re.compile(r"\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{2,4}))?\.?(?!\d)")
 _DAY_ORD = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
@@ -79,7 +131,7 @@ def _amount_value(raw: str, currency: str) -> int | None:
         return None
     whole = int(re.sub(r"[.,]", "", m.group(1)))
     frac = (m.group(2) or "").ljust(exp, "0")[:exp] if exp else ""
-    return whole * 10**exp + (int(frac) if frac else 0)
+    return int(whole * 10**exp + (int(frac) if frac else 0))
 
 
 def amounts(text: str, default_currency: str) -> list[Entity]:
@@ -133,21 +185,21 @@ def dates(text: str, today: date, locale: str = "en") -> list[Entity]:
     en_months, en_days = _calendar_words("en")
     tokens = re.findall(r"[^\W\d_]+|\d{1,2}", folded)
     for i, tok in enumerate(tokens):
-        month = months.get(tok) or en_months.get(tok)
-        if month and len(tok) >= 3:
-            day = _neighbour_day(tokens, i)
-            if day:
-                _add_date(out, tok, _year_for(today, month, day), month, day)
+        named = months.get(tok) or en_months.get(tok)
+        if named and len(tok) >= 3:
+            near = _neighbour_day(tokens, i)
+            if near:
+                _add_date(out, tok, _year_for(today, named, near), named, near)
         weekday = days.get(tok) or en_days.get(tok)
         if weekday is not None and len(tok) >= 3:
             ahead = (weekday - today.weekday()) % 7 or 7
             out.append(Entity("date", today + timedelta(days=ahead), tok))
     if not any(e.type == "date" for e in out):
-        m = _DAY_ORD.search(text)
-        if m and 1 <= int(m.group(1)) <= 31:
-            day = int(m.group(1))
-            month = today.month if day >= today.day else today.month % 12 + 1
-            _add_date(out, m.group(0), _year_for(today, month, day), month, day)
+        ordinal = _DAY_ORD.search(text)
+        if ordinal and 1 <= int(ordinal.group(1)) <= 31:
+            day = int(ordinal.group(1))
+            at_month = today.month if day >= today.day else today.month % 12 + 1
+            _add_date(out, ordinal.group(0), _year_for(today, at_month, day), at_month, day)
     return out
 
 
@@ -161,8 +213,11 @@ def _neighbour_day(tokens: list[str], i: int) -> int | None:
 def _year_for(today: date, month: int, day: int) -> int:
     """The year that makes month/day the next such date (customers mean the future)."""
     try:
-        return today.year if date(today.year, month, day) >= today - timedelta(days=7) \
+        return (
+            today.year
+            if date(today.year, month, day) >= today - timedelta(days=7)
             else today.year + 1
+        )
     except ValueError:
         return today.year
 
@@ -177,13 +232,19 @@ def _add_date(out: list[Entity], text: str, year: int, month: int, day: int) -> 
 def phones(text: str, region: str) -> list[Entity]:
     out = []
     for match in phonenumbers.PhoneNumberMatcher(text, region):
-        out.append(Entity("phone", phonenumbers.format_number(
-            match.number, phonenumbers.PhoneNumberFormat.E164), match.raw_string))
+        out.append(
+            Entity(
+                "phone",
+                phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164),
+                match.raw_string,
+            )
+        )
     return out
 
 
-def extract(text: str, *, today: date, locale: str = "en_US", region: str = "US",
-            currency: str = "USD") -> list[Entity]:
+def extract(
+    text: str, *, today: date, locale: str = "en_US", region: str = "US", currency: str = "USD"
+) -> list[Entity]:
     """Every entity in ``text``; ``locale``/``region``/``currency`` resolve local formats."""
     found: list[Entity] = []
     for m in _ORDER.finditer(text):

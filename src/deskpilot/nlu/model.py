@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import hashlib
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
 from deskpilot.errors import InvalidInput

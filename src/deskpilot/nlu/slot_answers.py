@@ -15,14 +15,44 @@ from deskpilot.nlu import lexicon as lx
 from deskpilot.nlu.entities import Entity
 
 ORDINALS: dict[str, int] = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-    "fifth": 5, "erste": 1, "ersten": 1, "zweite": 2, "zweiten": 2, "dritte": 3, "dritten": 3,
-    "forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4, "premier": 1, "premiere": 1,
-    "deuxieme": 2, "second ": 2, "troisieme": 3, "primero": 1, "primera": 1, "segundo": 2,
-    "segunda": 2, "tercero": 3, "tercera": 3, "one": 1, "two": 2, "three": 3,
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "fifth": 5,
+    "erste": 1,
+    "ersten": 1,
+    "zweite": 2,
+    "zweiten": 2,
+    "dritte": 3,
+    "dritten": 3,
+    "forsta": 1,
+    "andra": 2,
+    "tredje": 3,
+    "fjarde": 4,
+    "premier": 1,
+    "premiere": 1,
+    "deuxieme": 2,
+    "second ": 2,
+    "troisieme": 3,
+    "primero": 1,
+    "primera": 1,
+    "segundo": 2,
+    "segunda": 2,
+    "tercero": 3,
+    "tercera": 3,
+    "one": 1,
+    "two": 2,
+    "three": 3,
 }
-_ADDRESS = re.compile(r"^\s*(?P<line>.+?)\s*,\s*(?P<postal>[A-Za-z]{0,2}[\d][\dA-Za-z -]{1,9}?)"
-                      r"\s*,?\s+(?P<city>[^\d,]{2,})\s*$")
+_ADDRESS = re.compile(
+    r"^\s*(?P<line>.+?)\s*,\s*(?P<postal>[A-Za-z]{0,2}[\d][\dA-Za-z -]{1,9}?)"
+    r"\s*,?\s+(?P<city>[^\d,]{2,})\s*$"
+)
 _BARE_NUMBER = re.compile(r"^\s*(?:nr\.?|no\.?|#)?\s*(\d{1,3})\s*[.)]?\s*$", re.IGNORECASE)
 
 
@@ -52,7 +82,8 @@ def match_by_words(text: str, options: list[dict[str, Any]]) -> Any:
             if k and re.search(rf"(?<!\w){re.escape(k)}(?!\w)", folded):
                 return True
             if words & {w.rstrip("s") for w in re.findall(r"\w{4,}", k)} | (
-                    words & set(re.findall(r"\w{4,}", k))):
+                words & set(re.findall(r"\w{4,}", k))
+            ):
                 return True
         return False
 
@@ -76,8 +107,11 @@ def _typed(slot_type: str, entities: list[Entity], text: str) -> Any:
     if slot_type == "address":
         m = _ADDRESS.match(text)
         if m:
-            return {"line": m.group("line"), "postal_code": m.group("postal").strip(),
-                    "city": m.group("city").strip()}
+            return {
+                "line": m.group("line"),
+                "postal_code": m.group("postal").strip(),
+                "city": m.group("city").strip(),
+            }
     if slot_type == "order" and "order_reference" in by_type:
         return by_type["order_reference"].value
     return None

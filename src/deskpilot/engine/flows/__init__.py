@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from deskpilot.domain.actions import REGISTRY
 
-SlotType = Literal["order", "installment", "card", "payment_method", "enum", "days", "email",
-                   "phone", "address"]
+SlotType = Literal[
+    "order", "installment", "card", "payment_method", "enum", "days", "email", "phone", "address"
+]
 
 
 class SlotSpec(BaseModel):
@@ -60,8 +61,11 @@ class Step(BaseModel):
 
     @model_validator(mode="after")
     def _one_kind(self) -> Step:
-        kinds = [n for n in ("collect", "call", "say", "confirm", "act", "start", "handoff")
-                 if getattr(self, n) is not None]
+        kinds = [
+            n
+            for n in ("collect", "call", "say", "confirm", "act", "start", "handoff")
+            if getattr(self, n) is not None
+        ]
         if len(kinds) != 1:
             raise ValueError(f"a step needs exactly one kind, got {kinds}")
         return self
