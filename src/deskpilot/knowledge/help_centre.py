@@ -23,59 +23,26 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from deskpilot.nlu.lexicon import fold
 
 ARTICLES_DIR = Path(__file__).parent / "articles"
+VIEW_WEIGHTS = (0.6, 0.4)  # word view, character view
 _TOKEN = re.compile(r"[^\W_]+")
-_STOP = {
-    "a",
-    "an",
-    "and",
-    "are",
-    "as",
-    "at",
-    "be",
-    "but",
-    "by",
-    "can",
-    "do",
-    "does",
-    "for",
-    "from",
-    "has",
-    "have",
-    "how",
-    "i",
-    "if",
-    "in",
-    "is",
-    "it",
-    "its",
-    "me",
-    "my",
-    "of",
-    "on",
-    "or",
-    "so",
-    "that",
-    "the",
-    "this",
-    "to",
-    "was",
-    "we",
-    "what",
-    "when",
-    "where",
-    "which",
-    "who",
-    "why",
-    "will",
-    "with",
-    "you",
-    "your",
-    "yours",
-    "am",
-    "im",
-    "i'm",
-    "not",
+# Function words per language, accent-folded; they say nothing about the topic.
+_STOP_WORDS = {
+    "en": """a an and are as at be but by can could do does for from has have how i if in is it
+        its me my of on or so that the this to was we what when where which who why will with
+        would you your yours am im not""",
+    "de": """aber als am an auch auf aus bei bin bis bitte da das dass dem den der des die dies
+        du ein eine einem einen einer es fur hab habe haben hat ich ihr im in ist ja kann
+        konnen mein meine meinen mich mir mit nach nicht noch nur ob oder sie sind so um und
+        uns von war warum was wann wenn wer wie wieso wir wo zu zum zur""",
+    "sv": """att av de den det du en ett for fran har hur i inte jag kan man med mig min mina
+        mitt nar nu och om pa sa som till var vad varfor vi vill ar""",
+    "fr": """a au aux avec ce ces comment de des du en est et il je j la le les leur ma mais me
+        mes mon ne nous on ou par pas pour puis qu que quel quelle qui sa se ses son sur ta te
+        tu un une vos votre vous y""",
+    "es": """a al como con cual cuando de del el en es esta este la las le lo los me mi mis no
+        nos o para pero por puedo que se si su sus te tu un una y ya""",
 }
+_STOP = {lang: set(fold(words).split()) for lang, words in _STOP_WORDS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +72,16 @@ class Answer:
     score: float
 
 
-def tokens(text: str) -> list[str]:
-    """Accent-folded word tokens without stop words, with a light plural/verb stemming."""
+def tokens(text: str, language: str = "en") -> list[str]:
+    """Accent-folded word tokens without stop words (English stemmed lightly)."""
+    stop = _STOP.get(language, set()) | _STOP["en"]
     out = []
     text = re.sub(r"n['’]t\b", " not", text)
     text = re.sub(r"['’](s|re|ve|ll|d|m)\b", " ", text)
     for tok in _TOKEN.findall(fold(text)):
-        if tok in _STOP or len(tok) < 2:
+        if tok in stop or (len(tok) < 2 and not tok.isdigit()):
             continue
-        for suffix in ("ing", "ed", "es", "s"):
+        for suffix in ("ing", "ed", "es", "s") if language == "en" else ():
             if len(tok) > len(suffix) + 3 and tok.endswith(suffix):
                 tok = tok[: -len(suffix)]
                 break
@@ -170,7 +138,7 @@ class HelpCentre:
 
     def __init__(self, directory: Path = ARTICLES_DIR) -> None:
         self.articles: dict[str, list[Article]] = {}
-        self._index: dict[str, tuple[TfidfVectorizer, Any, list[Passage]]] = {}
+        self._index: dict[str, tuple[list[tuple[TfidfVectorizer, Any]], list[Passage]]] = {}
         for lang_dir in sorted(p for p in directory.iterdir() if p.is_dir()):
             arts = [_parse(p, lang_dir.name) for p in sorted(lang_dir.glob("*.md"))]
             if not arts:
@@ -178,13 +146,20 @@ class HelpCentre:
             self.articles[lang_dir.name] = arts
             passages = [p for a in arts for p in _passages(a)]
             # Title and tags say what an article is about; weigh them above body words.
+            lang = lang_dir.name
             docs = [
-                " ".join(tokens(f"{_about(p.article)} {_about(p.article)} {p.heading} {p.text}"))
+                " ".join(tokens(f"{_about(p.article)} {_about(p.article)} {p.heading} {p.text}",
+                                lang))
                 for p in passages
             ]
-            vectorizer = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2))
-            matrix = vectorizer.fit_transform(docs)
-            self._index[lang_dir.name] = (vectorizer, matrix, passages)
+            views = []
+            # Words for meaning; character n-grams for compounds and inflections
+            # ("Rücksendung" / "zurücksenden", "returnera" / "returen").
+            for vectorizer in (TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)),
+                               TfidfVectorizer(sublinear_tf=True, analyzer="char_wb",
+                                               ngram_range=(4, 5))):
+                views.append((vectorizer, vectorizer.fit_transform(docs)))
+            self._index[lang] = (views, passages)
 
     def languages(self) -> list[str]:
         return sorted(self.articles)
@@ -192,11 +167,14 @@ class HelpCentre:
     def search(self, question: str, language: str = "en", k: int = 3) -> list[Answer]:
         """Best passages for ``question`` in ``language`` (English if it has no articles)."""
         lang = language if language in self._index else "en"
-        vectorizer, matrix, passages = self._index[lang]
-        query = tokens(question)
+        views, passages = self._index[lang]
+        query = " ".join(tokens(question, lang))
         if not query:
             return []
-        scores = (matrix @ vectorizer.transform([" ".join(query)]).T).toarray().ravel()
+        scores = sum(
+            weight * (matrix @ vectorizer.transform([query]).T).toarray().ravel()
+            for weight, (vectorizer, matrix) in zip(VIEW_WEIGHTS, views, strict=True)
+        )
         ranked = [int(i) for i in np.argsort(-scores, kind="stable")[:k]]
         return [
             Answer(passages[i].article, _quote(passages[i].text), float(scores[i]))
