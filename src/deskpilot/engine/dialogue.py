@@ -44,8 +44,11 @@ class DialogueEngine:
         if not commands:
             commands = [CannotHandle()]
         first, rest = commands[0], commands[1:]
+        queued_flows = {q["flow"] for q in state.queued}
         state.queued += [
-            c.flow for c in rest if isinstance(c, StartFlow) and c.flow not in state.queued
+            {"flow": c.flow, "slots": c.slots}
+            for c in rest
+            if isinstance(c, StartFlow) and c.flow not in queued_flows
         ]
         handled = self._command(turn, first, intent)
         if handled and state.frame is not None and state.awaiting is None and not turn.handoff:
@@ -298,8 +301,8 @@ class DialogueEngine:
     def _next_queued_or_close(self, turn: Turn) -> None:
         state = turn.state
         if state.queued:
-            flow = state.queued.pop(0)
-            self._start(turn, StartFlow(flow=flow))
+            nxt = state.queued.pop(0)
+            self._start(turn, StartFlow(flow=nxt["flow"], slots=nxt.get("slots", {})))
             self._continue(turn)
             return
         if turn.keys and turn.keys[-1] not in (

@@ -32,7 +32,7 @@ class DialogueState(BaseModel):
 
     language: str = "en"
     stack: list[Frame] = Field(default_factory=list)
-    queued: list[str] = Field(default_factory=list)  # second request in one message
+    queued: list[dict[str, Any]] = Field(default_factory=list)  # {"flow", "slots"} to do next
     awaiting: Awaiting | None = None
     misunderstandings: int = 0
     refused: dict[str, Any] | None = None  # last policy refusal: rule, flow

@@ -200,7 +200,7 @@ class EmbeddedUnderstanding:
                 return [StartFlow(flow=intent, slots=prefill(text, entities))]
             label, own_part = second
             rest = text.replace(own_part, " ")
-            return [
+            flows = [
                 StartFlow(
                     flow=intent, slots=prefill(rest, [e for e in entities if e.text in rest])
                 ),
@@ -208,6 +208,9 @@ class EmbeddedUnderstanding:
                     flow=label, slots=prefill(own_part, [e for e in entities if e.text in own_part])
                 ),
             ]
+            if text.find(own_part) < text.find(rest.strip()[:20]):
+                flows.reverse()  # do them in the order the customer asked
+            return flows
         if any(e.type == "order_reference" for e in entities) and intent not in (
             "policy_question",
             "human_agent",

@@ -348,6 +348,14 @@ INSIST = [
     "gor ett undantag",
     "really need",
     "just this once",
+    "de verdad",
+    "lo necesito",
+    "andale",
+    "porfa",
+    "i need it",
+    "ich brauche das",
+    "jag behover det",
+    "j'en ai vraiment besoin",
 ]
 # A question about how things work, not a request to act (wins over a flow intent).
 POLICY_QUESTION = [
