@@ -18,15 +18,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-import joblib  # type: ignore[import-untyped]
+import joblib
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp  # type: ignore[import-untyped]
-import sklearn  # type: ignore[import-untyped]
-from scipy.optimize import minimize_scalar  # type: ignore[import-untyped]
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-from sklearn.model_selection import StratifiedKFold  # type: ignore[import-untyped]
-from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+import scipy.sparse as sp
+import sklearn
+from scipy.optimize import minimize_scalar
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.model_selection import StratifiedKFold
+from sklearn.svm import LinearSVC
 
 from deskpilot.errors import InvalidInput
 
@@ -61,7 +61,7 @@ class _Scorer:
 
     def __init__(self, c: float) -> None:
         self.words, self.chars = _vectorizers()
-        self.svm = LinearSVC(C=c, max_iter=5000, random_state=0)
+        self.svm = LinearSVC(C=c, dual="auto", max_iter=5000, random_state=0)
 
     def fit(self, texts: list[str], labels: list[str]) -> _Scorer:
         x = sp.hstack([self.words.fit_transform(texts), self.chars.fit_transform(texts)])
