@@ -91,6 +91,7 @@ class EmbeddedUnderstanding:
             text, today=ctx.today, locale=ctx.locale, region=ctx.region, currency=ctx.currency
         )
         intent, confidence, alternatives = self.classifier.predict_one(text)
+        intent = _refine(text, intent, confidence, alternatives, entities)
         out = Understood(
             detected.language,
             detected.switched,
@@ -249,14 +250,30 @@ class EmbeddedUnderstanding:
         """A second, different request in the same message ('...and where is my refund'):
         its intent and the part of the message that asks for it."""
         parts = [p for p in _SPLIT.split(text) if p and len(p.split()) >= 3]
-        if len(parts) < 2:
+        if not 2 <= len(parts) <= 3:  # a long story is one request told at length
             return None
         for part in parts:
             label, conf, _ = self.classifier.predict_one(part)
             related = any(first in group and label in group for group in RELATED)
-            if label in FLOW_INTENTS and label != first and not related and conf >= 0.7:
+            if label in FLOW_INTENTS and label != first and not related and conf >= 0.8:
                 return label, part
         return None
+
+
+ORDER_FLOWS = ("order_status", "report_return", "refund_status", "pay_now", "open_dispute",
+               "cancel_order", "statement_request", "unrecognized_charge")
+
+
+def _refine(text: str, intent: str, confidence: float,
+            alternatives: list[tuple[str, float]], entities: list[Entity]) -> str:
+    """Use what the message names to settle between close intents."""
+    if intent == "card_freeze" and lx.contains(text, lx.REPLACEMENT):
+        return "card_lost_stolen"
+    if any(e.type == "order_reference" for e in entities) and intent in FLOW_INTENTS \
+            and intent not in ORDER_FLOWS:
+        about_order = [a for a, c in alternatives if a in ORDER_FLOWS and c >= 0.1]
+        return about_order[0] if about_order else "order_status"
+    return intent
 
 
 def _signals(text: str, intent: str, confidence: float) -> Command | None:

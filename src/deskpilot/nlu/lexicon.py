@@ -357,6 +357,12 @@ INSIST = [
     "jag behover det",
     "j'en ai vraiment besoin",
 ]
+# Asking for a new card: the card is lost or stolen, not just to be frozen.
+REPLACEMENT = [
+    "new card", "new one", "replacement", "replace it", "neue karte", "ersatzkarte",
+    "nytt kort", "ersattningskort", "nouvelle carte", "une autre", "m'en envoyer une",
+    "tarjeta nueva", "nueva tarjeta", "una nueva", "reposicion",
+]
 # A question about how things work, not a request to act (wins over a flow intent).
 POLICY_QUESTION = [
     "how many days",
