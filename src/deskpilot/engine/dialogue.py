@@ -28,6 +28,15 @@ from deskpilot.knowledge import HelpCentre
 
 MAX_MISUNDERSTANDINGS = 2  # the third miss in a row goes to a person
 INTENT_SLOT = "__intent__"
+# Articles about something the assistant can also do: after the answer it offers to.
+ARTICLE_FLOWS = {
+    "returns": "report_return", "paying-early": "pay_now", "due-date-extension": "extend_due_date",
+    "cancelling-an-order": "cancel_order", "disputes": "open_dispute",
+    "closing-account": "close_account", "statements-and-receipts": "statement_request",
+    "autopay-and-payment-methods": "change_payment_method", "late-fees": "late_fee",
+    "refunds": "refund_status", "order-delivery-and-tracking": "order_status",
+    "personal-details": "update_personal_details",
+}
 OOS_KNOWLEDGE_SCORE = 0.25  # an out-of-scope message needs a clearly matching article
 
 
@@ -170,6 +179,8 @@ class DialogueEngine:
         if awaiting and awaiting.kind == "anything_else":
             turn.say("greeting.again")
             return False
+        if awaiting and awaiting.kind == "offer_flow" and awaiting.slot:
+            return self._start(turn, StartFlow(flow=awaiting.slot))
         return True
 
     def _deny(self, turn: Turn) -> bool:
@@ -186,6 +197,9 @@ class DialogueEngine:
             state.stack.pop()
             turn.say("not_done")
             return True
+        if awaiting and awaiting.kind == "offer_flow":
+            turn.ask("anything_else", Awaiting(kind="anything_else"))
+            return False
         if awaiting and awaiting.kind in ("anything_else", "offer_human"):
             turn.say("goodbye.reply")
             return False
@@ -201,6 +215,12 @@ class DialogueEngine:
                 "knowledge.answer",
                 {"title": answer.article.title, "quote": answer.quote, "link": answer.article.link},
             )
+            flow = ARTICLE_FLOWS.get(answer.article.id)
+            if flow and turn.state.frame is None and intent not in ("out_of_scope",):
+                topic = turn.responses.template(f"intent.{flow}", turn.language)
+                turn.ask("knowledge.offer", Awaiting(kind="offer_flow", slot=flow),
+                         {"topic": topic})
+                return False
             return True
         if intent == "out_of_scope":
             self._missed(turn, "cannot_handle")

@@ -178,7 +178,8 @@ class ScenarioRunner:
                 reply = self._answer_questions(scenario, answers, facts, reply, send)
             if handoff:
                 break
-        if not handoff and reply.awaiting is not None and reply.awaiting.kind == "anything_else":
+        if not handoff and reply.awaiting is not None and reply.awaiting.kind in (
+                "anything_else", "offer_flow"):
             send(PHRASES["no_thanks"].get(lang, PHRASES["no_thanks"]["en"]))
         self.assistant.end(conv, cid)
         return self._judge(
@@ -199,7 +200,7 @@ class ScenarioRunner:
             aw = reply.awaiting
             if reply.handoff or aw is None or aw.kind == "anything_else":
                 return reply
-            if aw.kind in ("confirm", "offer_human"):
+            if aw.kind in ("confirm", "offer_human", "offer_flow"):
                 key, fallback = aw.kind, "yes" if aw.kind == "confirm" else "no"
             elif aw.slot == "__intent__":
                 key, fallback = "clarify", "dont_know"

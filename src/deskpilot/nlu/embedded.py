@@ -124,7 +124,7 @@ class EmbeddedUnderstanding:
             return [signal]
         refused = ctx.state.refused
         waiting = ctx.state.awaiting
-        if refused and (waiting is None or waiting.kind == "anything_else"):
+        if refused and (waiting is None or waiting.kind in ("anything_else", "offer_flow")):
             retry = _retry_after_refusal(text, refused, entities)
             if retry is not None:
                 return [retry]
@@ -163,13 +163,13 @@ class EmbeddedUnderstanding:
         assert awaiting is not None
         yes = intent == "affirm" or lx.is_short_answer(text, lx.YES)
         no = intent == "deny" or lx.is_short_answer(text, lx.NO)
-        if awaiting.kind in ("anything_else", "offer_human") and (
+        if awaiting.kind in ("anything_else", "offer_human", "offer_flow") and (
             intent == "goodbye"
             or lx.contains(text, lx.GOODBYE)
             or lx.is_short_answer(text, lx.NO, 6)
         ):
             return [Deny()]
-        if awaiting.kind in ("confirm", "anything_else", "offer_human"):
+        if awaiting.kind in ("confirm", "anything_else", "offer_human", "offer_flow"):
             if yes and not no:
                 return [Confirm()]
             if no:
@@ -269,6 +269,8 @@ def _refine(text: str, intent: str, confidence: float,
     """Use what the message names to settle between close intents."""
     if intent == "card_freeze" and lx.contains(text, lx.REPLACEMENT):
         return "card_lost_stolen"
+    if intent == "payment_schedule" and lx.enum_value(text, "pay_scope") == "plan":
+        return "pay_now"
     if any(e.type == "order_reference" for e in entities) and intent in FLOW_INTENTS \
             and intent not in ORDER_FLOWS:
         about_order = [a for a, c in alternatives if a in ORDER_FLOWS and c >= 0.1]
