@@ -146,7 +146,7 @@ def test_that_hardship_is_handed_to_a_person_urgently(assistant: Assistant, db: 
         assert s.scalars(select(m.Handoff.priority)).one() == "urgent"
 
 
-def test_that_insisting_after_a_refusal_reaches_a_person(
+def test_that_a_refusal_comes_before_any_confirmation_and_insisting_reaches_a_person(
     assistant: Assistant, db: Database
 ) -> None:
     c = make_customer(db, "in_transit")
@@ -154,12 +154,12 @@ def test_that_insisting_after_a_refusal_reaches_a_person(
         assistant,
         c.customer_id,
         f"cancel order {c.orders[0]}",
-        "yes",
         "that's not fair, please make an exception",
     )
-    assert "refused.cancel_before_shipping" in replies[2].keys
+    assert "refused.cancel_before_shipping" in replies[1].keys
+    assert not any(r.awaiting is not None and r.awaiting.kind == "confirm" for r in replies)
     assert replies[-1].handoff == "policy_insist"
-    assert executed(db, replies[0].conversation_id) == []
+    assert executed(db, replies[0].conversation_id) == ["create_ticket"]  # for the person
 
 
 def test_that_a_customer_cannot_act_on_someone_elses_order(
