@@ -237,3 +237,23 @@ def test_that_turns_and_state_survive_a_restart(
     restarted = Assistant(db, understanding, clock=clock)
     reply = restarted.handle(first[0].conversation_id, c.customer_id, "yes")
     assert reply.actions == ["report_return"]
+
+
+def test_that_only_orders_that_can_be_returned_are_offered(
+    assistant: Assistant, db: Database
+) -> None:
+    c = make_customer(db, "paid_off", "refund_pending", "delivered_recent")
+    replies = chat(assistant, c.customer_id, "I want to return something")
+    # the old order is outside the window and the other is already returned: no question
+    assert replies[1].awaiting is not None and replies[1].awaiting.kind == "confirm"
+    assert c.orders[2] in replies[1].messages[0]
+
+
+def test_that_a_policy_answer_offers_to_do_it_and_does_it_on_yes(
+    assistant: Assistant, db: Database
+) -> None:
+    c = make_customer(db, "processing")
+    replies = chat(assistant, c.customer_id, "how does cancelling an order work?", "yes", "yes")
+    assert replies[1].keys[0] == "knowledge.answer"
+    assert replies[1].awaiting is not None and replies[1].awaiting.kind == "offer_flow"
+    assert replies[-1].actions == ["cancel_order"]

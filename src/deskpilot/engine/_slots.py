@@ -54,6 +54,9 @@ def candidates(turn: Turn, spec: SlotSpec, slots: dict[str, Any]) -> list[dict[s
     if spec.type == "installment" and slots.get("order_reference"):
         same = [i for i in items if i["order_reference"] == slots["order_reference"]]
         items = same or items
+    if spec.eligible and len(items) > 1:
+        allowed = [i for i in items if _eligible(turn, spec, _value(spec.type, i))]
+        items = allowed or items  # if none is, the refusal will explain why
     out = []
     for i in items:
         keys = _keys(spec.type, i)
@@ -61,6 +64,20 @@ def candidates(turn: Turn, spec: SlotSpec, slots: dict[str, Any]) -> list[dict[s
             keys.append(turn.responses.template(f"enum.card_kind.{i['kind']}", turn.language))
         out.append({"value": _value(spec.type, i), "keys": keys, "item": i})
     return out
+
+
+_SLOT_ARG = {"order": "order_reference", "installment": "installment_id", "card": "card_id",
+             "payment_method": "payment_method_id"}
+
+
+def _eligible(turn: Turn, spec: SlotSpec, value: Any) -> bool:
+    from deskpilot.domain.actions import REGISTRY
+
+    action = spec.eligible or ""
+    args = {**spec.eligible_args, _SLOT_ARG[spec.type]: value}
+    if REGISTRY[action].moves_money:
+        args["idempotency_key"] = "preflight-check"
+    return turn.service.check(action, turn.actor, args) is None
 
 
 def from_hint(spec: SlotSpec, slots: dict[str, Any], options: list[dict[str, Any]]) -> Any:

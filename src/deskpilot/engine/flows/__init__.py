@@ -25,6 +25,9 @@ class SlotSpec(BaseModel):
     default: Any = None
     optional: bool = False
     relative_to: str | None = None
+    # Offer only candidates this action would accept (checked with a rolled-back preflight).
+    eligible: str | None = None
+    eligible_args: dict[str, Any] = Field(default_factory=dict)
 
 
 class Pick(BaseModel):
