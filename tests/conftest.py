@@ -115,3 +115,61 @@ def assistant(db: Database, clock: FixedClock, understanding: object) -> object:
     from deskpilot.engine.assistant import Assistant
 
     return Assistant(db, understanding, clock=clock)  # type: ignore[arg-type]
+
+
+class LiveServer:
+    """The real app served by uvicorn on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app: object) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        self.port = sock.getsockname()[1]
+        sock.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = uvicorn.Server(
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,  # type: ignore[arg-type]
+                log_level="warning",
+                ws="websockets-sansio",
+            )
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_app(
+    db: Database, clock: FixedClock, understanding: object
+) -> Iterator[tuple[object, LiveServer]]:
+    """The whole service on a real port, with a demo agent and supervisor."""
+    from deskpilot.api import create_app
+    from deskpilot.config import Settings
+    from deskpilot.engine.assistant import Assistant
+
+    settings = Settings(database_url=db.url, messages_per_minute=200)
+    app = create_app(settings, Assistant(db, understanding, clock=clock))  # type: ignore[arg-type]
+    app.state.workspace.create_agent("alex", "agent-pass-1", "agent", "Alex")
+    app.state.workspace.create_agent("sam", "super-pass-1", "supervisor", "Sam")
+    with LiveServer(app) as server:
+        yield app, server

@@ -5,8 +5,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEMO_SECRET = "deskpilot-demo-secret-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -20,10 +22,28 @@ class Settings(BaseSettings):
     )
     demo_mode: bool = Field(default=True, description="Allow demo conveniences and demo data")
     sql_echo: bool = False
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEMO_SECRET),
+        description="Signs customer and agent tokens; must be set outside demo mode",
+    )
+    customer_token_minutes: int = Field(default=60, ge=1, le=24 * 60)
+    agent_token_minutes: int = Field(default=8 * 60, ge=1, le=24 * 60)
+    max_message_chars: int = Field(default=2000, ge=10, le=20000)
+    messages_per_minute: int = Field(default=30, ge=1, description="Per customer")
+    host: str = "127.0.0.1"
+    port: int = 8000
     model_dir: Path = Field(
         default=Path(".deskpilot/models"),
         description="Where trained intent models are cached",
     )
+
+    @model_validator(mode="after")
+    def _no_demo_secret_in_production(self) -> Settings:
+        if not self.demo_mode and self.secret_key.get_secret_value() == DEMO_SECRET:
+            raise ValueError(
+                "set DESKPILOT_SECRET_KEY: the demo secret is refused outside demo mode"
+            )
+        return self
 
 
 @lru_cache(maxsize=1)

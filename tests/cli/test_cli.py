@@ -65,8 +65,8 @@ def test_that_seed_then_call_works_on_a_fresh_sqlite_file(tmp_path: Path) -> Non
 
 def test_that_start_prepares_a_demo_database(tmp_path: Path) -> None:
     db = tmp_path / "start.db"
-    out = _cli("start", "--customers", "30", db=db)
+    out = _cli("start", "--customers", "30", "--no-chat", db=db)
     assert out.returncode == 0, out.stderr
     assert "customers" in out.stdout and "30" in out.stdout
-    again = _cli("start", db=db)  # a second start keeps the data and does not re-seed
+    again = _cli("start", "--no-chat", db=db)  # a second start keeps the data and does not re-seed
     assert again.returncode == 0 and "30" in again.stdout

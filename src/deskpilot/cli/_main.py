@@ -132,8 +132,9 @@ def start(
         bool, typer.Option(help="Open a terminal chat afterwards (if interactive)")
     ] = True,
     customer: Annotated[int, typer.Option(help="Customer to chat as")] = 1,
+    web: Annotated[bool, typer.Option(help="Start the web service (else a terminal chat)")] = True,
 ) -> None:
-    """The main job: demo data in the embedded database, the model trained, then a chat."""
+    """The main job: demo data in the embedded database, then the web service (or a chat)."""
     db = _database()
     upgrade(db.engine)
     with db.session() as s:
@@ -141,6 +142,11 @@ def start(
     if not existing:
         run_seed(db, customers, today=datetime.now(UTC).date())
     _print_overview(db)
+    if web and chat:
+        from deskpilot.cli._serve import serve
+
+        serve()
+        return
     if chat and sys.stdin.isatty():
         from deskpilot.cli._chat import chat as run_chat
 
@@ -187,8 +193,9 @@ def _print_overview(db: Database) -> None:
 
 
 def _register() -> None:
-    from deskpilot.cli import _chat, _eval, _nlu
+    from deskpilot.cli import _chat, _eval, _nlu, _serve
 
+    _serve.register(app)
     _nlu.register(app)
     _eval.register(app)
     _chat.register(app)

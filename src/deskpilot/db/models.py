@@ -324,6 +324,9 @@ class Conversation(Base):
     resolution: Mapped[str | None] = mapped_column(String(40), nullable=True)
     handoff_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     last_intent: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    csat_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    csat_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Turn(Base):
@@ -359,3 +362,19 @@ class Handoff(Base):
     status: Mapped[str] = mapped_column(String(16))  # waiting, claimed, closed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    claimed_by: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolution_code: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
+class Agent(Base):
+    """A person in the support team: agent, supervisor or admin."""
+
+    __tablename__ = "agents"
+    id: Mapped[int] = _pk()
+    username: Mapped[str] = mapped_column(String(60), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

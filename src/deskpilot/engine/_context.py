@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +31,8 @@ class Turn:
     actions: list[str] = field(default_factory=list)
     handoff: str | None = None
     ticket_id: int | None = None
+    # Minutes until a person replies (None: nobody online); unset: no estimate available.
+    wait_estimate: Callable[[], int | None] | None = None
 
     @property
     def language(self) -> str:

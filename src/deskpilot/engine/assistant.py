@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +82,7 @@ class Assistant:
         self.responses = responses or Responses()
         self.engine = DialogueEngine(runner or FlowRunner(), help_centre or HelpCentre())
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+        self.wait_estimate: Callable[[], int | None] | None = None
 
     # -- conversations --------------------------------------------------------------------
     def start(self, customer_id: int, channel: str = "chat") -> Reply:
@@ -106,7 +108,7 @@ class Assistant:
             s.flush()
             turn = self._builder(conv, customer, state, "")
             turn.say("greeting.disclosure")
-            self._store_turn(s, conv, "assistant", turn.messages[0], language=language)
+            self.store_turn(s, conv, "assistant", turn.messages[0], language=language)
         return Reply(conv.public_id, turn.messages, turn.keys, language, "active")
 
     def handle(self, conversation_id: str, customer_id: int, text: str) -> Reply:
@@ -124,13 +126,16 @@ class Assistant:
             conv = self._own(s, conversation_id, customer_id)
             if conv.status == "closed":
                 raise PolicyRefused("This conversation has ended", rule="account_open")
-            customer_turn = self._store_turn(s, conv, "customer", text)
+            customer_turn = self.store_turn(s, conv, "customer", text)
             state = DialogueState.model_validate(conv.state)
             customer = s.get_one(Customer, customer_id)
             conv_pk, turn_id = conv.id, customer_turn.id
+            with_agent = conv.assigned_agent_id is not None and state.handed_off
         turn = self._builder(conv, customer, state, text)
         understood = None
-        if state.handed_off:
+        if with_agent:
+            pass  # a person is in the conversation: the assistant stays quiet
+        elif state.handed_off:
             turn.say("handoff.waiting")
         else:
             ctx = MessageContext(
@@ -207,9 +212,10 @@ class Assistant:
             locale=locale_for(state.language, customer.country),
             message=text,
             profile={"first_name": customer.first_name},
+            wait_estimate=self.wait_estimate,
         )
 
-    def _store_turn(self, s: Any, conv: Conversation, role: str, text: str, **extra: Any) -> Turn:
+    def store_turn(self, s: Any, conv: Conversation, role: str, text: str, **extra: Any) -> Turn:
         seq = (s.scalar(select(func.max(Turn.seq)).where(Turn.conversation_id == conv.id)) or 0) + 1
         row = Turn(
             conversation_id=conv.id,
@@ -243,7 +249,7 @@ class Assistant:
                 customer_turn.commands = understood["commands"]
             customer_turn.latency_ms = latency
             for message in turn.messages:
-                self._store_turn(s, conv, "assistant", message, language=state.language)
+                self.store_turn(s, conv, "assistant", message, language=state.language)
             conv.state = state.model_dump()
             conv.language = state.language
             conv.last_intent = state.last_intent or conv.last_intent

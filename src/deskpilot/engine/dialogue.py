@@ -355,5 +355,10 @@ class DialogueEngine:
         except DeskPilotError:
             turn.ticket_id = None
         wait: dict[str, Any] = {"ticket_id": turn.ticket_id or "-"}
-        wait_text = turn.responses.render("handoff.wait", turn.language, turn.locale, wait)
+        key = "handoff.wait"
+        if turn.wait_estimate is not None:
+            minutes = turn.wait_estimate()
+            key = "handoff.wait_offline" if minutes is None else "handoff.wait_minutes"
+            wait["minutes"] = minutes
+        wait_text = turn.responses.render(key, turn.language, turn.locale, wait)
         turn.say(f"handoff.{reason}", {"wait": wait_text})

@@ -201,7 +201,7 @@ class EmbeddedUnderstanding:
                 return [StartFlow(flow=intent, slots=prefill(text, entities))]
             label, own_part = second
             rest = text.replace(own_part, " ")
-            flows = [
+            flows: list[Command] = [
                 StartFlow(
                     flow=intent, slots=prefill(rest, [e for e in entities if e.text in rest])
                 ),

@@ -1,0 +1,1 @@
+"""Web pages served by the API (no build step)."""
