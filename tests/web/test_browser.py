@@ -1,0 +1,93 @@
+"""The web pages in a real headless Chromium: a customer reaches a person, live."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from deskpilot.clock import FixedClock
+from deskpilot.db import Database
+from tests.conftest import LiveServer
+from tests.factories import make_customer
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    missing = None
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "playwright is not installed (pip install -e '.[test]')"
+    if missing is None and not shutil.which(CHROMIUM):
+        missing = "Debian's chromium is not installed (apt-get install -y chromium)"
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(missing)
+        pytest.skip(missing)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def served(sqlite_db: Database, clock: FixedClock, understanding: object) -> Iterator[Any]:
+    from deskpilot.api import create_app
+    from deskpilot.config import Settings
+    from deskpilot.engine.assistant import Assistant
+
+    app = create_app(Settings(database_url=sqlite_db.url),
+                     Assistant(sqlite_db, understanding, clock=clock))  # type: ignore[arg-type]
+    app.state.workspace.create_agent("alex", "agent-pass-1", "agent", "Alex")
+    with LiveServer(app) as server:
+        yield server
+
+
+def test_that_a_customer_asks_for_a_person_and_sees_the_agent_help_live(
+    browser: Any, served: Any, sqlite_db: Database, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from deskpilot.api.auth import issue_token
+    from deskpilot.config import DEMO_SECRET
+
+    c = make_customer(sqlite_db, "overdue", card="active")
+    token = issue_token(DEMO_SECRET, "customer", c.customer_id, datetime.now(UTC), 60)
+    customer = browser.new_page()
+    customer.goto(f"{served.url}/chat?token={token}")
+    customer.wait_for_selector(".msg.assistant")
+    assert "AI assistant" in customer.inner_text("#disclosure")
+    assert customer.is_visible("#human")  # the person is always one click away
+
+    agent = browser.new_page()
+    agent.goto(f"{served.url}/agent")
+    agent.fill("#username", "alex")
+    agent.fill("#password", "agent-pass-1")
+    agent.click("#login button")
+    agent.wait_for_selector("#workspace:not(.hidden)")
+
+    customer.click("#human")
+    customer.wait_for_selector("text=Waiting for a colleague")
+
+    agent.click(".queue-item")
+    agent.wait_for_selector("#replies .suggestion textarea")
+    assert "customer request" in agent.inner_text("#handoff-info")
+    assert agent.locator("#history .msg.customer").count() >= 1  # everything said before
+    agent.fill("#reply", "Hi, this is Alex. I'll sort this out for you.")
+    agent.click("#reply-form button")
+    customer.wait_for_selector(".msg.agent >> text=I'll sort this out for you")
+
+    agent.locator("#actions button[data-action]").first.click()
+    customer.wait_for_selector("text=Done on your account")
+    customer.screenshot(path=str(tmp_path / "customer.png"))
+    agent.screenshot(path=str(tmp_path / "agent.png"))
+    assert (tmp_path / "customer.png").stat().st_size > 0
