@@ -37,6 +37,7 @@ from deskpilot.db import Database, upgrade
 from deskpilot.seed import seed
 
 console = Console(stderr=True)
+REDIS = "redis://127.0.0.1:6379/0"
 SCRIPTS = [
     ["where is my order?", "1", "thanks, that's all"],
     ["when is my next payment due?", "no thanks"],
@@ -53,11 +54,29 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_server(url: str, port: int, model_dir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DESKPILOT_DATABASE_URL": url, "DESKPILOT_MESSAGES_PER_MINUTE": "100000",
-           "DESKPILOT_MODEL_DIR": str(model_dir)}
-    proc = subprocess.Popen([sys.executable, "-m", "deskpilot.cli", "serve", "--port", str(port)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _start_server(url: str, port: int, model_dir: Path, workers: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DESKPILOT_DATABASE_URL": url,
+        "DESKPILOT_MESSAGES_PER_MINUTE": "100000",
+        "DESKPILOT_MODEL_DIR": str(model_dir),
+        "DESKPILOT_REDIS_URL": REDIS,
+    }
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "deskpilot.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
@@ -69,8 +88,13 @@ def _start_server(url: str, port: int, model_dir: Path) -> subprocess.Popen[byte
     raise RuntimeError("server did not start")
 
 
-async def _customer(client: httpx.AsyncClient, cid: int, rng: random.Random,
-                    latencies: list[float], errors: list[str]) -> None:
+async def _customer(
+    client: httpx.AsyncClient,
+    cid: int,
+    rng: random.Random,
+    latencies: list[float],
+    errors: list[str],
+) -> None:
     token = issue_token(DEMO_SECRET, "customer", cid, datetime.now(UTC), 60)
     headers = {"Authorization": f"Bearer {token}"}
     res = await client.post("/api/v1/conversations", headers=headers)
@@ -80,8 +104,9 @@ async def _customer(client: httpx.AsyncClient, cid: int, rng: random.Random,
     conv = res.json()["conversation_id"]
     for text in rng.choice(SCRIPTS):
         t0 = time.perf_counter()
-        res = await client.post(f"/api/v1/conversations/{conv}/messages", json={"text": text},
-                                headers=headers)
+        res = await client.post(
+            f"/api/v1/conversations/{conv}/messages", json={"text": text}, headers=headers
+        )
         latencies.append((time.perf_counter() - t0) * 1000)
         if res.status_code != 200:
             errors.append(res.text[:200])
@@ -94,8 +119,9 @@ async def _drive(base: str, customers: int, concurrency: int, first_id: int) -> 
     limits = httpx.Limits(max_connections=concurrency)
     sem = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        with Progress("Customers", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=console) as bar:
+        with Progress(
+            "Customers", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console
+        ) as bar:
             task = bar.add_task("load", total=customers)
 
             async def one(i: int) -> None:
@@ -107,23 +133,31 @@ async def _drive(base: str, customers: int, concurrency: int, first_id: int) -> 
             await asyncio.gather(*(one(i) for i in range(customers)))
             elapsed = time.perf_counter() - t0
     latencies.sort()
-    return {"customers": customers, "concurrency": concurrency, "turns": len(latencies),
-            "seconds": round(elapsed, 2), "turns_per_second": round(len(latencies) / elapsed, 1),
-            "p50_ms": round(statistics.median(latencies), 1),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
-            "errors": len(errors)}
+    return {
+        "customers": customers,
+        "concurrency": concurrency,
+        "turns": len(latencies),
+        "seconds": round(elapsed, 2),
+        "turns_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 1),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], 1),
+        "errors": len(errors),
+    }
 
 
-def run(url: str, label: str, customers: int, concurrency: int, model_dir: Path) -> dict[str, Any]:
+def run(
+    url: str, label: str, customers: int, concurrency: int, model_dir: Path, workers: int
+) -> dict[str, Any]:
     db = Database(url)
     upgrade(db.engine)
     seed(db, customers, today=datetime.now(UTC).date())
     db.dispose()
     port = _free_port()
-    proc = _start_server(url, port, model_dir)
+    proc = _start_server(url, port, model_dir, workers)
     try:
         console.print(f"[bold]{label}[/]: serving on 127.0.0.1:{port}")
-        return asyncio.run(_drive(f"http://127.0.0.1:{port}", customers, concurrency, 1))
+        result = asyncio.run(_drive(f"http://127.0.0.1:{port}", customers, concurrency, 1))
+        return {**result, "workers": workers}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -135,12 +169,19 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=50)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--skip-pg", action="store_true")
+    ap.add_argument("--workers", type=int, default=1, help="server processes (Redis joins them)")
     args = ap.parse_args()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         model_dir = Path(tmp) / "models"
-        results["sqlite"] = run(f"sqlite:///{tmp}/load.db", "SQLite", args.customers,
-                                args.concurrency, model_dir)
+        results["sqlite"] = run(
+            f"sqlite:///{tmp}/load.db",
+            "SQLite",
+            args.customers,
+            args.concurrency,
+            model_dir,
+            args.workers,
+        )
         if not args.skip_pg:
             name = f"deskpilot_load_{uuid.uuid4().hex[:8]}"
             admin = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -148,8 +189,13 @@ def main() -> None:
                 conn.execute(f'CREATE DATABASE "{name}"')
             try:
                 results["postgresql"] = run(
-                    f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}", "PostgreSQL",
-                    args.customers, args.concurrency, model_dir)
+                    f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}",
+                    "PostgreSQL",
+                    args.customers,
+                    args.concurrency,
+                    model_dir,
+                    args.workers,
+                )
             finally:
                 with psycopg.connect(admin, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -157,8 +203,10 @@ def main() -> None:
         print(json.dumps(results, indent=2))
     else:
         for backend, r in results.items():
-            print(f"{backend}: {r['turns_per_second']} turns/s, p50 {r['p50_ms']} ms, "
-                  f"p99 {r['p99_ms']} ms ({r['turns']} turns, {r['errors']} errors)")
+            print(
+                f"{backend}: {r['turns_per_second']} turns/s, p50 {r['p50_ms']} ms, "
+                f"p99 {r['p99_ms']} ms ({r['turns']} turns, {r['errors']} errors)"
+            )
 
 
 if __name__ == "__main__":

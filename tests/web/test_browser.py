@@ -16,8 +16,15 @@ from tests.conftest import LiveServer
 from tests.factories import make_customer
 
 CHROMIUM = "/usr/bin/chromium"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.fixture
@@ -45,8 +52,9 @@ def served(sqlite_db: Database, clock: FixedClock, understanding: object) -> Ite
     from deskpilot.config import Settings
     from deskpilot.engine.assistant import Assistant
 
-    app = create_app(Settings(database_url=sqlite_db.url),
-                     Assistant(sqlite_db, understanding, clock=clock))  # type: ignore[arg-type]
+    app = create_app(
+        Settings(database_url=sqlite_db.url), Assistant(sqlite_db, understanding, clock=clock)
+    )  # type: ignore[arg-type]
     app.state.workspace.create_agent("alex", "agent-pass-1", "agent", "Alex")
     with LiveServer(app) as server:
         yield server

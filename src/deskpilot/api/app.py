@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -33,10 +35,18 @@ log = logging.getLogger("deskpilot.api")
 
 def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     """The service: one assistant, its workspace and live hub, the API and the pages."""
-    app = FastAPI(title="DeskPilot", version="0.1.0", openapi_url="/openapi.json")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await app.state.hub.aclose()
+
+    app = FastAPI(
+        title="DeskPilot", version="0.1.0", openapi_url="/openapi.json", lifespan=lifespan
+    )
     app.state.settings = settings
     app.state.assistant = assistant
-    app.state.hub = LiveHub()
+    app.state.hub = _hub(settings)
     app.state.workspace = Workspace(assistant, app.state.hub)
     app.state.limiter = RateLimiter(settings.messages_per_minute)
     app.include_router(routes_customer.router)
@@ -44,6 +54,24 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     _errors(app)
     _pages(app)
     return app
+
+
+def _hub(settings: Settings) -> LiveHub:
+    if settings.redis_url:
+        from deskpilot.api.redis_hub import RedisHub
+
+        return RedisHub(settings.redis_url)
+    return LiveHub()
+
+
+def app_from_settings() -> FastAPI:
+    """Factory for `uvicorn --factory` (one app per worker process)."""
+    from deskpilot.config import get_settings
+    from deskpilot.db import Database
+    from deskpilot.runtime import build_assistant
+
+    settings = get_settings()
+    return create_app(settings, build_assistant(settings, Database(settings.database_url)))
 
 
 def _errors(app: FastAPI) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -19,6 +20,7 @@ class LiveHub:
         self._subs: defaultdict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[Any]]]]
         self._subs = defaultdict(set)
         self._lock = threading.Lock()
+        self._seen: dict[int, float] = {}
 
     def subscribe(self, topic: str) -> asyncio.Queue[Any]:
         queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=1000)
@@ -29,6 +31,17 @@ class LiveHub:
     def unsubscribe(self, topic: str, queue: asyncio.Queue[Any]) -> None:
         with self._lock:
             self._subs[topic] = {s for s in self._subs[topic] if s[1] is not queue}
+
+    def mark_online(self, agent_id: int) -> None:
+        """Remember that an agent was active now (per process here; shared with Redis)."""
+        self._seen[agent_id] = time.monotonic()
+
+    def online_count(self, within_seconds: int) -> int:
+        now = time.monotonic()
+        return sum(1 for t in self._seen.values() if now - t < within_seconds)
+
+    async def aclose(self) -> None:
+        """Nothing to release for the in-process hub."""
 
     def publish(self, topic: str, event: dict[str, Any]) -> None:
         with self._lock:

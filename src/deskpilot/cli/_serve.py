@@ -46,6 +46,9 @@ def token(customer: Annotated[int, typer.Option(help="Customer id")]) -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Interface (default from settings)")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default from settings)")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes (needs Redis if > 1)")
+    ] = None,
 ) -> None:
     """Run the web service: chat widget, agent workspace, supervisor view and the API."""
     import uvicorn
@@ -72,6 +75,20 @@ def serve(
     console.print(f"Agent workspace: {base}/agent   (demo: agent / agent-demo-pass)")
     console.print(f"Supervisor view: {base}/supervisor   (demo: supervisor / supervisor-demo-pass)")
     console.print(f"API docs:        {base}/docs")
+    n = workers or settings.workers
+    if n > 1:
+        if not settings.redis_url:
+            console.print("[red]Several workers need DESKPILOT_REDIS_URL for live updates.[/]")
+            raise typer.Exit(2)
+        uvicorn.run(
+            "deskpilot.api.app:app_from_settings",
+            factory=True,
+            host=h,
+            port=p,
+            workers=n,
+            log_level="warning",
+        )
+        return
     uvicorn.run(app, host=h, port=p, log_level="warning")
 
 

@@ -7,7 +7,6 @@ customer and other agents see it at once.
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from typing import Any
 
@@ -44,7 +43,6 @@ class Workspace:
         self.db = assistant.db
         self.service = assistant.service
         self.hub = hub
-        self._seen: dict[int, float] = {}  # agent id -> last activity (monotonic)
         assistant.wait_estimate = self.expected_wait_minutes
 
     # -- agents -----------------------------------------------------------------------------
@@ -86,11 +84,10 @@ class Workspace:
         return agent
 
     def touch(self, agent_id: int) -> None:
-        self._seen[agent_id] = time.monotonic()
+        self.hub.mark_online(agent_id)
 
     def agents_online(self) -> int:
-        now = time.monotonic()
-        return sum(1 for t in self._seen.values() if now - t < ONLINE_SECONDS)
+        return self.hub.online_count(ONLINE_SECONDS)
 
     def expected_wait_minutes(self) -> int | None:
         online = self.agents_online()
