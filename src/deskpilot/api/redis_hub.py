@@ -50,7 +50,7 @@ class RedisHub(LiveHub):
                 data = json.loads(message["data"])
                 LiveHub.publish(self, data["topic"], data["event"])
         finally:
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]
             await client.aclose()
 
     async def aclose(self) -> None:
