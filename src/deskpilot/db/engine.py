@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -55,6 +56,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer: AbstractContextManager[object] = (
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
 
     @property
     def dialect(self) -> str:
@@ -62,8 +65,12 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """A session whose work commits on success and rolls back on any error."""
-        with self._sessions() as session, session.begin():
+        """A session whose work commits on success and rolls back on any error.
+
+        On SQLite, threads of this process queue for the single write lock here instead
+        of polling in SQLite's busy handler, which sleeps in growing steps under load.
+        """
+        with self._writer, self._sessions() as session, session.begin():
             yield session
 
     @contextmanager
