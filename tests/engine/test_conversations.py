@@ -257,3 +257,15 @@ def test_that_a_policy_answer_offers_to_do_it_and_does_it_on_yes(
     assert replies[1].keys[0] == "knowledge.answer"
     assert replies[1].awaiting is not None and replies[1].awaiting.kind == "offer_flow"
     assert replies[-1].actions == ["cancel_order"]
+
+
+def test_that_the_assistants_look_ups_are_audited_with_the_turn(
+    assistant: Assistant, db: Database
+) -> None:
+    c = make_customer(db, "in_transit")
+    replies = chat(assistant, c.customer_id, "where is my parcel?")
+    with db.session() as s:
+        rows = s.execute(select(m.AuditEntry.action, m.AuditEntry.actor_id).where(
+            m.AuditEntry.customer_id == c.customer_id)).all()
+    assert ("get_order", f"assistant:{replies[0].conversation_id}") in rows
+    assert ("list_orders", f"assistant:{replies[0].conversation_id}") in rows
