@@ -71,10 +71,10 @@ def serve(
     with db.session() as s:
         first = s.scalar(select(func.min(m.Customer.id)))
     if first is not None and settings.demo_mode:
-        console.print(f"Customer chat:   {base}/chat?token={customer_token(int(first))}")
-    console.print(f"Agent workspace: {base}/agent   (demo: agent / agent-demo-pass)")
-    console.print(f"Supervisor view: {base}/supervisor   (demo: supervisor / supervisor-demo-pass)")
-    console.print(f"API docs:        {base}/docs")
+        print(f"Customer chat:   {base}/chat?token={customer_token(int(first))}")
+    print(f"Agent workspace: {base}/agent   (demo: agent / agent-demo-pass)")
+    print(f"Supervisor view: {base}/supervisor   (demo: supervisor / supervisor-demo-pass)")
+    print(f"API docs:        {base}/docs", flush=True)
     n = workers or settings.workers
     if n > 1:
         if not settings.redis_url:
