@@ -46,6 +46,7 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     )
     app.state.settings = settings
     app.state.assistant = assistant
+    assistant.max_message_chars = settings.max_message_chars
     app.state.hub = _hub(settings)
     app.state.workspace = Workspace(assistant, app.state.hub)
     app.state.limiter = RateLimiter(settings.messages_per_minute)

@@ -83,6 +83,7 @@ class Assistant:
         self.engine = DialogueEngine(runner or FlowRunner(), help_centre or HelpCentre())
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self.wait_estimate: Callable[[], int | None] | None = None
+        self.max_message_chars = MAX_MESSAGE_CHARS
 
     # -- conversations --------------------------------------------------------------------
     def start(self, customer_id: int, channel: str = "chat") -> Reply:
@@ -115,8 +116,8 @@ class Assistant:
         """Answer one customer message in a conversation the customer owns."""
         if not isinstance(text, str) or not text.strip():
             raise InvalidInput("A message cannot be empty")
-        if len(text) > MAX_MESSAGE_CHARS:
-            raise InvalidInput(f"A message can be at most {MAX_MESSAGE_CHARS} characters")
+        if len(text) > self.max_message_chars:
+            raise InvalidInput(f"A message can be at most {self.max_message_chars} characters")
         with self._locks[conversation_id]:
             return self._handle(conversation_id, customer_id, text)
 
