@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,9 +10,8 @@ from sqlalchemy import func, select
 from deskpilot.db import Database
 from deskpilot.db import models as m
 from deskpilot.domain.enums import CustomerStatus, LedgerKind
-from deskpilot.domain.markets import market_for
-from deskpilot.seed._builder import CustomerBuilder, IdSource, new_rows
-from deskpilot.seed.generator import TABLES, _ensure_merchants, _flush, _start_ids
+from deskpilot.seed import build_customer
+from deskpilot.seed.generator import TABLES
 from tests.conftest import TODAY
 
 
@@ -35,23 +33,17 @@ def make_customer(
     seed: int = 7,
 ) -> Made:
     """A customer with one order per archetype (see deskpilot.seed._builder.ARCHETYPES)."""
-    rows = new_rows()
-    with db.engine.begin() as conn:
-        ids = IdSource()
-        _start_ids(conn, ids)
-        merchants = _ensure_merchants(conn)
-        b = CustomerBuilder(ids, rows, random.Random(seed), TODAY, market_for(country), merchants)
-        cid = b.customer(verified=verified, status=status)
-        b.card(card)
-        for arch in orders:
-            b.order(arch)
-        refs = [r["reference"] for r in rows["orders"]]
-        _flush(conn, rows)
-    if db.dialect == "postgresql":
-        from deskpilot.seed.generator import _fix_sequences
-
-        _fix_sequences(db)
-    return Made(cid, refs)
+    built = build_customer(
+        db,
+        orders,
+        today=TODAY,
+        country=country,
+        verified=verified,
+        card=card,
+        status=status,
+        seed=seed,
+    )
+    return Made(built.customer_id, built.orders)
 
 
 def snapshot(db: Database) -> dict[str, Any]:

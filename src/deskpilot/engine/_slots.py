@@ -66,8 +66,12 @@ def candidates(turn: Turn, spec: SlotSpec, slots: dict[str, Any]) -> list[dict[s
     return out
 
 
-_SLOT_ARG = {"order": "order_reference", "installment": "installment_id", "card": "card_id",
-             "payment_method": "payment_method_id"}
+_SLOT_ARG = {
+    "order": "order_reference",
+    "installment": "installment_id",
+    "card": "card_id",
+    "payment_method": "payment_method_id",
+}
 
 
 def _eligible(turn: Turn, spec: SlotSpec, value: Any) -> bool:

@@ -24,7 +24,7 @@ from deskpilot.db.models import Conversation, Customer, Handoff, Turn
 from deskpilot.domain.actions import AccountService, Actor
 from deskpilot.domain.markets import market_for
 from deskpilot.engine._context import Turn as TurnBuilder
-from deskpilot.engine.dialogue import DialogueEngine
+from deskpilot.engine.dialogue import DialogueEngine, handoff_priority
 from deskpilot.engine.flow_runner import FlowRunner
 from deskpilot.engine.responses import Responses
 from deskpilot.engine.state import Awaiting, DialogueState
@@ -264,9 +264,7 @@ class Assistant:
                         customer_id=conv.customer_id,
                         reason=turn.handoff,
                         summary=_summary(state, turn),
-                        priority={"vulnerability": "urgent", "complaint": "high"}.get(
-                            turn.handoff, "normal"
-                        ),
+                        priority=handoff_priority(turn.handoff),
                         language=state.language,
                         status="waiting",
                         created_at=now,

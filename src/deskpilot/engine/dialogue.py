@@ -30,14 +30,25 @@ MAX_MISUNDERSTANDINGS = 2  # the third miss in a row goes to a person
 INTENT_SLOT = "__intent__"
 # Articles about something the assistant can also do: after the answer it offers to.
 ARTICLE_FLOWS = {
-    "returns": "report_return", "paying-early": "pay_now", "due-date-extension": "extend_due_date",
-    "cancelling-an-order": "cancel_order", "disputes": "open_dispute",
-    "closing-account": "close_account", "statements-and-receipts": "statement_request",
-    "autopay-and-payment-methods": "change_payment_method", "late-fees": "late_fee",
-    "refunds": "refund_status", "order-delivery-and-tracking": "order_status",
+    "returns": "report_return",
+    "paying-early": "pay_now",
+    "due-date-extension": "extend_due_date",
+    "cancelling-an-order": "cancel_order",
+    "disputes": "open_dispute",
+    "closing-account": "close_account",
+    "statements-and-receipts": "statement_request",
+    "autopay-and-payment-methods": "change_payment_method",
+    "late-fees": "late_fee",
+    "refunds": "refund_status",
+    "order-delivery-and-tracking": "order_status",
     "personal-details": "update_personal_details",
 }
 OOS_KNOWLEDGE_SCORE = 0.25  # an out-of-scope message needs a clearly matching article
+
+
+def handoff_priority(reason: str) -> str:
+    """How urgently a person should take over: hardship first, then anger."""
+    return {"vulnerability": "urgent", "complaint": "high"}.get(reason, "normal")
 
 
 class DialogueEngine:
@@ -218,8 +229,9 @@ class DialogueEngine:
             flow = ARTICLE_FLOWS.get(answer.article.id)
             if flow and turn.state.frame is None and intent not in ("out_of_scope",):
                 topic = turn.responses.template(f"intent.{flow}", turn.language)
-                turn.ask("knowledge.offer", Awaiting(kind="offer_flow", slot=flow),
-                         {"topic": topic})
+                turn.ask(
+                    "knowledge.offer", Awaiting(kind="offer_flow", slot=flow), {"topic": topic}
+                )
                 return False
             return True
         if intent == "out_of_scope":
@@ -340,7 +352,7 @@ class DialogueEngine:
         state.handoff_reason = reason
         state.awaiting = None
         state.stack.clear()
-        priority = {"vulnerability": "urgent", "complaint": "high"}.get(reason, "normal")
+        priority = handoff_priority(reason)
         try:
             ticket = turn.service.run(
                 "create_ticket",

@@ -7,7 +7,6 @@ what it knows. The outcome is judged from the audit log and the final account st
 
 from __future__ import annotations
 
-import random
 import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable
@@ -20,14 +19,11 @@ from sqlalchemy import select
 from deskpilot.db import models as m
 from deskpilot.db.engine import Database
 from deskpilot.domain.actions import REGISTRY, Actor
-from deskpilot.domain.enums import CustomerStatus
-from deskpilot.domain.markets import market_for
 from deskpilot.engine._context import lookup
 from deskpilot.engine.assistant import Assistant, Reply
 from deskpilot.errors import DeskPilotError
 from deskpilot.evaluation.scenario import Scenario
-from deskpilot.seed._builder import CustomerBuilder, IdSource, new_rows
-from deskpilot.seed.generator import _ensure_merchants, _fix_sequences, _flush, _start_ids
+from deskpilot.seed import build_customer as seed_customer
 
 EVAL_TODAY = date(2026, 6, 15)
 EVAL_NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
@@ -77,48 +73,29 @@ class Result:
 def build_customer(db: Database, scenario: Scenario) -> tuple[int, dict[str, Any]]:
     """Create the scenario's customer; return its id and the facts the customer knows."""
     spec = scenario.customer
-    rows = new_rows()
-    with db.engine.begin() as conn:
-        ids = IdSource()
-        _start_ids(conn, ids)
-        b = CustomerBuilder(
-            ids,
-            rows,
-            random.Random(spec.seed),
-            EVAL_TODAY,
-            market_for(spec.country),
-            _ensure_merchants(conn),
-        )
-        cid = b.customer(verified=spec.verified, status=CustomerStatus.ACTIVE)
-        b.card(spec.card)
-        for arch in spec.orders:
-            b.order(arch)
-        facts: dict[str, Any] = {f"order{i}": o["reference"] for i, o in enumerate(rows["orders"])}
-        for i, c in enumerate(rows["cards"]):
-            facts[f"card{i}"] = c["last4"]
-        facts["email"] = rows["customers"][0]["email"]
-        _flush(conn, rows)
-        facts["foreign_order"] = self_foreign_order(conn, cid)
-    _fix_sequences(db)
-    return cid, facts
+    built = seed_customer(
+        db,
+        spec.orders,
+        today=EVAL_TODAY,
+        country=spec.country,
+        verified=spec.verified,
+        card=spec.card,
+        seed=spec.seed,
+    )
+    facts: dict[str, Any] = {f"order{i}": ref for i, ref in enumerate(built.orders)}
+    facts.update({f"card{i}": last4 for i, last4 in enumerate(built.cards)})
+    facts["email"] = built.email
+    facts["foreign_order"] = _foreign_order(db, built.customer_id)
+    return built.customer_id, facts
 
 
-def self_foreign_order(conn: Any, cid: int) -> str:
+def _foreign_order(db: Database, customer_id: int) -> str:
     """An order reference that exists but belongs to someone else (made on first need)."""
-    ref = conn.scalar(select(m.Order.reference).where(m.Order.customer_id != cid).limit(1))
+    with db.session() as s:
+        ref = s.scalar(select(m.Order.reference).where(m.Order.customer_id != customer_id).limit(1))
     if ref:
         return str(ref)
-    rows = new_rows()
-    ids = IdSource()
-    _start_ids(conn, ids)
-    b = CustomerBuilder(
-        ids, rows, random.Random(99), EVAL_TODAY, market_for("GB"), _ensure_merchants(conn)
-    )
-    b.customer(verified=True, status=CustomerStatus.ACTIVE)
-    b.order("delivered_recent")
-    reference = str(rows["orders"][0]["reference"])
-    _flush(conn, rows)
-    return reference
+    return seed_customer(db, ["delivered_recent"], today=EVAL_TODAY, seed=99).orders[0]
 
 
 def _yaml_bool(value: Any) -> Any:
@@ -178,8 +155,11 @@ class ScenarioRunner:
                 reply = self._answer_questions(scenario, answers, facts, reply, send)
             if handoff:
                 break
-        if not handoff and reply.awaiting is not None and reply.awaiting.kind in (
-                "anything_else", "offer_flow"):
+        if (
+            not handoff
+            and reply.awaiting is not None
+            and reply.awaiting.kind in ("anything_else", "offer_flow")
+        ):
             send(PHRASES["no_thanks"].get(lang, PHRASES["no_thanks"]["en"]))
         self.assistant.end(conv, cid)
         return self._judge(

@@ -24,6 +24,7 @@ from deskpilot.engine.commands import (
     SetSlot,
     StartFlow,
 )
+from deskpilot.engine.flows import load_flows
 from deskpilot.engine.understanding import MessageContext, Understood
 from deskpilot.nlu import lexicon as lx
 from deskpilot.nlu.entities import Entity, extract
@@ -31,27 +32,8 @@ from deskpilot.nlu.language import LanguageIdentifier
 from deskpilot.nlu.slot_answers import resolve_answer
 
 OUT_OF_SCOPE = "out_of_scope"
-FLOW_INTENTS = frozenset(
-    {
-        "order_status",
-        "report_return",
-        "refund_status",
-        "payment_schedule",
-        "extend_due_date",
-        "pay_now",
-        "change_payment_method",
-        "payment_declined",
-        "unrecognized_charge",
-        "open_dispute",
-        "cancel_order",
-        "late_fee",
-        "card_lost_stolen",
-        "card_freeze",
-        "update_personal_details",
-        "close_account",
-        "statement_request",
-    }
-)
+# Intents that start a flow: exactly the flows defined in engine/flows/*.yaml.
+FLOW_INTENTS = frozenset(load_flows())
 # Requests that overlap: a second one of the same group in one message is the same request.
 RELATED = [
     {"card_freeze", "card_lost_stolen"},
@@ -260,19 +242,35 @@ class EmbeddedUnderstanding:
         return None
 
 
-ORDER_FLOWS = ("order_status", "report_return", "refund_status", "pay_now", "open_dispute",
-               "cancel_order", "statement_request", "unrecognized_charge")
+ORDER_FLOWS = (
+    "order_status",
+    "report_return",
+    "refund_status",
+    "pay_now",
+    "open_dispute",
+    "cancel_order",
+    "statement_request",
+    "unrecognized_charge",
+)
 
 
-def _refine(text: str, intent: str, confidence: float,
-            alternatives: list[tuple[str, float]], entities: list[Entity]) -> str:
+def _refine(
+    text: str,
+    intent: str,
+    confidence: float,
+    alternatives: list[tuple[str, float]],
+    entities: list[Entity],
+) -> str:
     """Use what the message names to settle between close intents."""
     if intent == "card_freeze" and lx.contains(text, lx.REPLACEMENT):
         return "card_lost_stolen"
     if intent == "payment_schedule" and lx.enum_value(text, "pay_scope") == "plan":
         return "pay_now"
-    if any(e.type == "order_reference" for e in entities) and intent in FLOW_INTENTS \
-            and intent not in ORDER_FLOWS:
+    if (
+        any(e.type == "order_reference" for e in entities)
+        and intent in FLOW_INTENTS
+        and intent not in ORDER_FLOWS
+    ):
         about_order = [a for a, c in alternatives if a in ORDER_FLOWS and c >= 0.1]
         return about_order[0] if about_order else "order_status"
     return intent

@@ -184,6 +184,50 @@ def seed(
     return SeedReport(customers=customers, rows=total_rows, first_customer_id=first_id)
 
 
+@dataclass(frozen=True)
+class BuiltCustomer:
+    """One customer made by :func:`build_customer`, with what the customer would know."""
+
+    customer_id: int
+    orders: list[str]  # references, in the order of the archetypes asked for
+    cards: list[str]  # last four digits
+    email: str
+
+
+def build_customer(
+    db: Database,
+    archetypes: list[str] | tuple[str, ...],
+    *,
+    today: date,
+    country: str = "GB",
+    verified: bool = True,
+    card: str = "active",
+    status: CustomerStatus = CustomerStatus.ACTIVE,
+    seed: int = 7,
+) -> BuiltCustomer:
+    """Add one customer in a chosen state (for tests, scenarios and demos)."""
+    rows = new_rows()
+    with db.engine.begin() as conn:
+        ids = IdSource()
+        _start_ids(conn, ids)
+        b = CustomerBuilder(
+            ids, rows, random.Random(seed), today, market_for(country), _ensure_merchants(conn)
+        )
+        cid = b.customer(verified=verified, status=status)
+        b.card(card)
+        for arch in archetypes:
+            b.order(arch)
+        built = BuiltCustomer(
+            cid,
+            [o["reference"] for o in rows["orders"]],
+            [c["last4"] for c in rows["cards"]],
+            rows["customers"][0]["email"],
+        )
+        _flush(conn, rows)
+    _fix_sequences(db)
+    return built
+
+
 def _fix_sequences(db: Database) -> None:
     """PostgreSQL: move identity sequences past the ids the seeder assigned itself."""
     if db.dialect != "postgresql":
