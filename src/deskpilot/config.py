@@ -31,7 +31,8 @@ class Settings(BaseSettings):
     max_message_chars: int = Field(default=2000, ge=10, le=20000)
     messages_per_minute: int = Field(default=30, ge=1, description="Per customer")
     redis_url: str | None = Field(
-        default=None, description="redis://127.0.0.1:6379/0 to let several workers cooperate")
+        default=None, description="redis://127.0.0.1:6379/0 to let several workers cooperate"
+    )
     workers: int = Field(default=1, ge=1, le=64, description="Web worker processes")
     host: str = "127.0.0.1"
     port: int = 8000

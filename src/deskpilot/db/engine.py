@@ -57,7 +57,8 @@ class Database:
         self.engine = make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._writer: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext())
+            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+        )
 
     @property
     def dialect(self) -> str:

@@ -49,6 +49,43 @@ MARKETS: dict[str, Market] = {
 }
 
 
+# Every language customers are served in (BCP 47 primary subtags).
+LANGUAGES: tuple[str, ...] = (
+    "en", "de", "sv", "nb", "fi", "da", "nl", "fr", "it", "es", "pl", "pt", "cs", "el", "ro",
+    "hu", "sk", "hr", "bg", "sl", "lt", "et", "tr", "ar", "fa", "so", "hi", "ur", "uk", "ru",
+    "zh", "ja", "ko", "vi", "th",
+)  # fmt: skip
+# Languages other than the market's own that many customers there speak at home.
+ALSO_SPOKEN: dict[str, tuple[str, ...]] = {
+    "US": ("es", "zh", "vi", "ko", "hi", "th", "ar", "ru"),
+    "GB": ("pl", "ur", "hi", "ro", "ar", "lt", "so", "bg"),
+    "IE": ("pl", "lt", "pt", "ro"),
+    "AU": ("zh", "vi", "ar", "ko", "th", "hi"),
+    "CA": ("fr", "zh", "hi", "ko", "ar"),
+    "NZ": ("zh", "hi", "ko"),
+    "DE": ("tr", "ru", "pl", "ar", "uk", "hr", "bg", "fa", "vi"),
+    "AT": ("tr", "hr", "sl", "sk", "bg"),
+    "CH": ("fr", "it", "pt", "hr"),
+    "SE": ("ar", "fa", "so", "fi", "pl"),
+    "NO": ("pl", "so", "ur", "sv"),
+    "FI": ("sv", "ru", "et"),
+    "DK": ("tr", "ar", "pl"),
+    "NL": ("tr", "ar", "pl"),
+    "BE": ("fr", "ar", "tr"),
+    "FR": ("ar", "pt", "tr"),
+    "IT": ("ro", "ar", "uk"),
+    "ES": ("ro", "ar", "en"),
+    "PT": ("uk", "ro", "en"),
+    "PL": ("uk", "ru"),
+    "CZ": ("sk", "uk", "vi"),
+    "GR": ("bg", "ar"),
+    "RO": ("hu",),
+    "HU": ("ro", "sk"),
+    "MX": ("en",),
+    "JP": ("zh", "ko", "vi"),
+}
+
+
 def market_for(country: str) -> Market:
     """The market for an ISO country code; KeyError if the company is not there."""
     return MARKETS[country.upper()]

@@ -8,9 +8,11 @@ falls back to English.
 
 from __future__ import annotations
 
+import gettext
 import re
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
@@ -26,17 +28,41 @@ from deskpilot.domain.money import CURRENCY_EXPONENTS
 LOCALES_DIR = Path(__file__).parent / "locales"
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T")
+# Parameters that say how many, for entries with plural forms (the first one present counts).
+PLURAL_COUNTS = ("count", "minutes", "days", "hours")
 PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
 
 
+Template = str | tuple[str, ...]  # a plural entry has one form per plural category
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    templates: dict[str, Template]
+    plural: Callable[[int], int]  # count -> index of the plural form
+
+
+def _key(msgid: Any) -> str:
+    return str(msgid[0] if isinstance(msgid, tuple | list) else msgid)
+
+
 @cache
-def catalogs(directory: Path = LOCALES_DIR) -> dict[str, dict[str, str]]:
-    """language -> {key: template} for every ``*.po`` file in ``directory``."""
-    out: dict[str, dict[str, str]] = {}
+def catalogs(directory: Path = LOCALES_DIR) -> dict[str, Catalog]:
+    """language -> its templates and plural rule, for every ``*.po`` file in ``directory``."""
+    out: dict[str, Catalog] = {}
     for path in sorted(directory.glob("*.po")):
         with path.open("rb") as fh:
             catalog = read_po(fh)
-        out[path.stem] = {str(m.id): str(m.string) for m in catalog if m.id and m.string}
+        templates: dict[str, Template] = {}
+        for m in catalog:
+            if not m.id or not m.string:
+                continue
+            forms = m.string
+            if isinstance(forms, tuple | list):
+                templates[_key(m.id)] = tuple(str(f) for f in forms)
+            else:
+                templates[_key(m.id)] = str(forms)
+        out[path.stem] = Catalog(templates, gettext.c2py(catalog.plural_expr))
     return out
 
 
@@ -95,20 +121,26 @@ class Responses:
         return sorted(self.catalogs)
 
     def has(self, key: str) -> bool:
-        return key in self.catalogs["en"]
+        return key in self.catalogs["en"].templates
 
-    def template(self, key: str, language: str) -> str:
-        lang = self.catalogs.get(language, {})
-        if key in lang:
-            return lang[key]
-        if key in self.catalogs["en"]:
-            return self.catalogs["en"][key]
+    def template(self, key: str, language: str, count: int | None = None) -> str:
+        """The text for ``key``; for a plural entry, the form for ``count`` in ``language``."""
+        for lang in (language, "en"):
+            catalog = self.catalogs.get(lang)
+            if catalog is not None and key in catalog.templates:
+                found = catalog.templates[key]
+                if isinstance(found, str):
+                    return found
+                index = catalog.plural(count if count is not None else 2)
+                return found[min(index, len(found) - 1)]
         raise KeyError(f"no template {key!r}")
 
     def render(self, key: str, language: str, locale: str, params: Mapping[str, Any]) -> str:
-        """The template ``key`` in ``language`` filled with ``params`` for ``locale``."""
+        """The template ``key`` in ``language`` filled with ``params`` for ``locale``;
+        a plural entry takes its form from the count parameter (see PLURAL_COUNTS)."""
         fmt = _Formatter(locale, lambda item: self.render_item(item, language, locale))
-        return fmt.vformat(self.template(key, language), (), dict(params)).strip()
+        count = next((params[p] for p in PLURAL_COUNTS if isinstance(params.get(p), int)), None)
+        return fmt.vformat(self.template(key, language, count), (), dict(params)).strip()
 
     def render_item(self, item: Any, language: str, locale: str) -> str:
         """One list item (an order, installment, card...) as a line of text."""

@@ -23,35 +23,12 @@ from deskpilot.engine._context import lookup
 from deskpilot.engine.assistant import Assistant, Reply
 from deskpilot.errors import DeskPilotError
 from deskpilot.evaluation.scenario import Scenario
+from deskpilot.nlu.lexicon import SIMULATED, simulated_customer
 from deskpilot.seed import build_customer as seed_customer
 
 EVAL_TODAY = date(2026, 6, 15)
 EVAL_NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
 MAX_EXCHANGES = 8
-PHRASES: dict[str, dict[str, str]] = {
-    "yes": {
-        "en": "yes please",
-        "de": "ja, bitte",
-        "sv": "ja tack",
-        "fr": "oui, merci",
-        "es": "sí, por favor",
-    },
-    "no": {"en": "no", "de": "nein", "sv": "nej", "fr": "non", "es": "no"},
-    "no_thanks": {
-        "en": "no thanks, that's all",
-        "de": "nein danke, das war's",
-        "sv": "nej tack, det var allt",
-        "fr": "non merci, c'est tout",
-        "es": "no gracias, eso es todo",
-    },
-    "dont_know": {
-        "en": "I'm not sure",
-        "de": "weiß ich nicht",
-        "sv": "vet inte",
-        "fr": "je ne sais pas",
-        "es": "no lo sé",
-    },
-}
 
 
 @dataclass
@@ -81,6 +58,7 @@ def build_customer(db: Database, scenario: Scenario) -> tuple[int, dict[str, Any
         verified=spec.verified,
         card=spec.card,
         seed=spec.seed,
+        language=spec.language,
     )
     facts: dict[str, Any] = {f"order{i}": ref for i, ref in enumerate(built.orders)}
     facts.update({f"card{i}": last4 for i, last4 in enumerate(built.cards)})
@@ -160,7 +138,7 @@ class ScenarioRunner:
             and reply.awaiting is not None
             and reply.awaiting.kind in ("anything_else", "offer_flow")
         ):
-            send(PHRASES["no_thanks"].get(lang, PHRASES["no_thanks"]["en"]))
+            send(simulated_customer(lang, "no_thanks"))
         self.assistant.end(conv, cid)
         return self._judge(
             scenario, variant, cid, conv, facts, handoff, sent, latencies, transcript, keys
@@ -192,8 +170,8 @@ class ScenarioRunner:
                 said = said.pop(0) if len(said) > 1 else (said[0] if said else fallback)
             said = _yaml_bool(said)
             said = (
-                PHRASES.get(str(said), {}).get(lang, str(said))
-                if str(said) in PHRASES
+                simulated_customer(lang, str(said))
+                if str(said) in SIMULATED
                 else _subst(str(said), facts)
             )
             reply = send(said)

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from deskpilot.domain.markets import LANGUAGES
 from deskpilot.seed._builder import ARCHETYPES
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -19,10 +20,18 @@ class CustomerSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     country: str = "GB"
+    language: str | None = None  # the language they chat in, when not the market's
     orders: list[str] = Field(default_factory=lambda: ["delivered_recent"])
     card: str = "active"
     verified: bool = True
     seed: int = 7
+
+    @field_validator("language")
+    @classmethod
+    def _served(cls, v: str | None) -> str | None:
+        if v is not None and v not in LANGUAGES:
+            raise ValueError(f"unsupported language {v!r}; use one of {LANGUAGES}")
+        return v
 
     @field_validator("orders")
     @classmethod

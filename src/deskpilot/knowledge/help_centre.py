@@ -20,29 +20,11 @@ import numpy as np
 import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from deskpilot.nlu.lexicon import fold
+from deskpilot.nlu.lexicon import fold, stop_words
 
 ARTICLES_DIR = Path(__file__).parent / "articles"
 VIEW_WEIGHTS = (0.6, 0.4)  # word view, character view
 _TOKEN = re.compile(r"[^\W_]+")
-# Function words per language, accent-folded; they say nothing about the topic.
-_STOP_WORDS = {
-    "en": """a an and are as at be but by can could do does for from has have how i if in is it
-        its me my of on or so that the this to was we what when where which who why will with
-        would you your yours am im not""",
-    "de": """aber als am an auch auf aus bei bin bis bitte da das dass dem den der des die dies
-        du ein eine einem einen einer es fur hab habe haben hat ich ihr im in ist ja kann
-        konnen mein meine meinen mich mir mit nach nicht noch nur ob oder sie sind so um und
-        uns von war warum was wann wenn wer wie wieso wir wo zu zum zur""",
-    "sv": """att av de den det du en ett for fran har hur i inte jag kan man med mig min mina
-        mitt nar nu och om pa sa som till var vad varfor vi vill ar""",
-    "fr": """a au aux avec ce ces comment de des du en est et il je j la le les leur ma mais me
-        mes mon ne nous on ou par pas pour puis qu que quel quelle qui sa se ses son sur ta te
-        tu un une vos votre vous y""",
-    "es": """a al como con cual cuando de del el en es esta este la las le lo los me mi mis no
-        nos o para pero por puedo que se si su sus te tu un una y ya""",
-}
-_STOP = {lang: set(fold(words).split()) for lang, words in _STOP_WORDS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +56,7 @@ class Answer:
 
 def tokens(text: str, language: str = "en") -> list[str]:
     """Accent-folded word tokens without stop words (English stemmed lightly)."""
-    stop = _STOP.get(language, set()) | _STOP["en"]
+    stop = stop_words(language)
     out = []
     text = re.sub(r"n['’]t\b", " not", text)
     text = re.sub(r"['’](s|re|ve|ll|d|m)\b", " ", text)
@@ -148,16 +130,18 @@ class HelpCentre:
             # Title and tags say what an article is about; weigh them above body words.
             lang = lang_dir.name
             docs = [
-                " ".join(tokens(f"{_about(p.article)} {_about(p.article)} {p.heading} {p.text}",
-                                lang))
+                " ".join(
+                    tokens(f"{_about(p.article)} {_about(p.article)} {p.heading} {p.text}", lang)
+                )
                 for p in passages
             ]
             views = []
             # Words for meaning; character n-grams for compounds and inflections
             # ("Rücksendung" / "zurücksenden", "returnera" / "returen").
-            for vectorizer in (TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)),
-                               TfidfVectorizer(sublinear_tf=True, analyzer="char_wb",
-                                               ngram_range=(4, 5))):
+            for vectorizer in (
+                TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2)),
+                TfidfVectorizer(sublinear_tf=True, analyzer="char_wb", ngram_range=(4, 5)),
+            ):
                 views.append((vectorizer, vectorizer.fit_transform(docs)))
             self._index[lang] = (views, passages)
 

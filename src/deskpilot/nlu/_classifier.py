@@ -29,11 +29,12 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
 from deskpilot.errors import InvalidInput
+from deskpilot.nlu.text import fold
 
 Floats = npt.NDArray[np.float64]
 
 METHOD = "tfidf(word 1-2 + char_wb 2-5, sublinear) + LinearSVC + temperature softmax"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 # Used only when some label has a single example, so nothing can be held out: the
 # temperature typically fitted on public data (Banking77, CLINC150).
 FALLBACK_TEMPERATURE = 7.0
@@ -42,7 +43,7 @@ _THRESHOLDS = np.round(np.arange(0.0, 0.951, 0.01), 2)
 
 def _vectorizers() -> tuple[TfidfVectorizer, TfidfVectorizer]:
     """Word 1-2 grams catch phrasing; char 2-5 grams within words catch morphology and typos."""
-    common: dict[str, Any] = {"sublinear_tf": True, "lowercase": True, "strip_accents": "unicode"}
+    common: dict[str, Any] = {"sublinear_tf": True, "preprocessor": fold}
     words = TfidfVectorizer(ngram_range=(1, 2), **common)
     chars = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), **common)
     return words, chars

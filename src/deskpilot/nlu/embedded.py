@@ -7,7 +7,6 @@ answers to the question the assistant asked.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
 
 from deskpilot.engine.commands import (
@@ -43,16 +42,6 @@ RELATED = [
 ]
 START_CONFIDENCE = 0.45  # below this a flow intent is not started without asking
 CLARIFY_CONFIDENCE = 0.2  # between the two, ask which of the top intents was meant
-_SPLIT = re.compile(
-    r"(?:[.!?;]\s+|\s+(?:and also|and then|also|plus|and|und auch|und|och|"
-    r"samt|et aussi|et|y también|y|además)\s+)",
-    re.IGNORECASE,
-)
-_CORRECTION = re.compile(
-    r"\b(no|not|actually|i meant|sorry|wrong|nein|eigentlich|nej|"
-    r"egentligen|non|plutot|en fait|mejor dicho|perdon)\b",
-    re.IGNORECASE,
-)
 
 
 class Classifier(Protocol):
@@ -68,12 +57,14 @@ class EmbeddedUnderstanding:
 
     def understand(self, text: str, ctx: MessageContext) -> Understood:
         state = ctx.state
+        text = lx.normalize(text)
         detected = self.language_id.detect(text, state.language)
         entities = extract(
             text, today=ctx.today, locale=ctx.locale, region=ctx.region, currency=ctx.currency
         )
         intent, confidence, alternatives = self.classifier.predict_one(text)
-        intent = _refine(text, intent, confidence, alternatives, entities)
+        langs = tuple(dict.fromkeys((state.language, detected.language)))
+        intent = _refine(text, intent, confidence, alternatives, entities, langs)
         out = Understood(
             detected.language,
             detected.switched,
@@ -82,7 +73,7 @@ class EmbeddedUnderstanding:
             alternatives,
             [e.to_json() for e in entities],
         )
-        out.commands = self._commands(text, ctx, intent, confidence, alternatives, entities)
+        out.commands = self._commands(text, ctx, intent, confidence, alternatives, entities, langs)
         return out
 
     def _commands(
@@ -93,42 +84,43 @@ class EmbeddedUnderstanding:
         confidence: float,
         alternatives: list[tuple[str, float]],
         entities: list[Entity],
+        langs: tuple[str, ...],
     ) -> list[Command]:
-        if lx.contains(text, lx.HARDSHIP):
+        if lx.contains(text, "hardship", langs):
             return [HumanHandoff(reason="vulnerability")]
         awaiting = ctx.state.awaiting
         if awaiting is not None and awaiting.kind == "slot":
-            value = resolve_answer(text, awaiting, entities)
+            value = resolve_answer(text, awaiting, entities, langs)
             if value is not None:
                 return [SetSlot(slot=awaiting.slot or "", value=value)]
-        signal = _signals(text, intent, confidence)
+        signal = _signals(text, intent, confidence, langs)
         if signal is not None:
             return [signal]
         refused = ctx.state.refused
         waiting = ctx.state.awaiting
         if refused and (waiting is None or waiting.kind in ("anything_else", "offer_flow")):
-            retry = _retry_after_refusal(text, refused, entities)
+            retry = _retry_after_refusal(text, refused, entities, langs)
             if retry is not None:
                 return [retry]
-            if lx.contains(text, lx.INSIST) or intent == refused.get("flow"):
+            if lx.contains(text, "insist", langs) or intent == refused.get("flow"):
                 return [HumanHandoff(reason="policy_insist")]
-        correction = _correction(text, ctx, entities)
+        correction = _correction(text, ctx, entities, langs)
         if correction is not None:
             return [correction]
         current = ctx.state.frame.flow if ctx.state.frame else ""
         if ctx.state.frame is not None and (
             (
-                lx.is_short_answer(text, lx.CANCEL, 5)
+                lx.is_short_answer(text, "cancel", langs, 5)
                 and (intent not in FLOW_INTENTS or intent == current)
             )
-            or (len(text.split()) <= 8 and lx.contains(text, lx.CANCEL_PHRASES))
+            or (lx.word_count(text) <= 8 and lx.contains_any(text, lx.cancel_phrases(langs)))
         ):
             return [Deny() if awaiting is not None and awaiting.kind == "confirm" else CancelFlow()]
         if awaiting is not None:
-            answer = self._answer(text, ctx, intent, confidence, entities)
+            answer = self._answer(text, ctx, intent, entities, langs)
             if answer is not None:
                 return answer
-        commands = self._by_intent(text, intent, confidence, alternatives, entities)
+        commands = self._by_intent(text, intent, confidence, alternatives, entities, langs)
         if (
             awaiting is not None
             and awaiting.kind in ("confirm", "slot")
@@ -138,17 +130,22 @@ class EmbeddedUnderstanding:
         return commands
 
     def _answer(
-        self, text: str, ctx: MessageContext, intent: str, confidence: float, entities: list[Entity]
+        self,
+        text: str,
+        ctx: MessageContext,
+        intent: str,
+        entities: list[Entity],
+        langs: tuple[str, ...],
     ) -> list[Command] | None:
         """Read the message as an answer to the pending question, if it is one."""
         awaiting = ctx.state.awaiting
         assert awaiting is not None
-        yes = intent == "affirm" or lx.is_short_answer(text, lx.YES)
-        no = intent == "deny" or lx.is_short_answer(text, lx.NO)
+        yes = intent == "affirm" or lx.is_short_answer(text, "yes", langs)
+        no = intent == "deny" or lx.is_short_answer(text, "no", langs)
         if awaiting.kind in ("anything_else", "offer_human", "offer_flow") and (
             intent == "goodbye"
-            or lx.contains(text, lx.GOODBYE)
-            or lx.is_short_answer(text, lx.NO, 6)
+            or lx.contains(text, "goodbye", langs)
+            or lx.is_short_answer(text, "no", langs, 6)
         ):
             return [Deny()]
         if awaiting.kind in ("confirm", "anything_else", "offer_human", "offer_flow"):
@@ -157,11 +154,11 @@ class EmbeddedUnderstanding:
             if no:
                 return [Deny()]
             return None
-        value = resolve_answer(text, awaiting, entities)
+        value = resolve_answer(text, awaiting, entities, langs)
         if value is not None:
             return [SetSlot(slot=awaiting.slot or "", value=value)]
         first_word = lx.fold(text).split()[0].strip(",.!") if text.split() else ""
-        if no and (len(text.split()) <= 3 or first_word in {"no", "nein", "nej", "non", "nope"}):
+        if no and (lx.word_count(text) <= 3 or lx.is_short_answer(first_word, "no", langs)):
             return [CancelFlow()]
         return None
 
@@ -172,23 +169,26 @@ class EmbeddedUnderstanding:
         confidence: float,
         alternatives: list[tuple[str, float]],
         entities: list[Entity],
+        langs: tuple[str, ...],
     ) -> list[Command]:
-        if lx.contains(text, lx.POLICY_QUESTION) and not any(
+        if lx.contains(text, "policy_question", langs) and not any(
             e.type == "order_reference" for e in entities
         ):
             return [KnowledgeQuestion(query=text, fallback=intent)]
         if intent in FLOW_INTENTS and confidence >= START_CONFIDENCE:
-            second = self._second_request(text, intent)
+            second = self._second_request(text, intent, langs)
             if second is None:
-                return [StartFlow(flow=intent, slots=prefill(text, entities))]
+                return [StartFlow(flow=intent, slots=prefill(text, entities, langs))]
             label, own_part = second
             rest = text.replace(own_part, " ")
             flows: list[Command] = [
                 StartFlow(
-                    flow=intent, slots=prefill(rest, [e for e in entities if e.text in rest])
+                    flow=intent,
+                    slots=prefill(rest, [e for e in entities if e.text in rest], langs),
                 ),
                 StartFlow(
-                    flow=label, slots=prefill(own_part, [e for e in entities if e.text in own_part])
+                    flow=label,
+                    slots=prefill(own_part, [e for e in entities if e.text in own_part], langs),
                 ),
             ]
             if text.find(own_part) < text.find(rest.strip()[:20]):
@@ -206,10 +206,10 @@ class EmbeddedUnderstanding:
                 if intent in FLOW_INTENTS and confidence >= CLARIFY_CONFIDENCE
                 else "order_status"
             )
-            return [StartFlow(flow=flow, slots=prefill(text, entities))]
+            return [StartFlow(flow=flow, slots=prefill(text, entities, langs))]
         if intent == "policy_question" and confidence >= START_CONFIDENCE:
             return [KnowledgeQuestion(query=text)]
-        if intent == "thanks" and lx.contains(text, lx.GOODBYE):
+        if intent == "thanks" and lx.contains(text, "goodbye", langs):
             return [ChitChat(act="goodbye")]
         if intent in ("greeting", "thanks", "goodbye") and confidence >= START_CONFIDENCE:
             return [ChitChat.model_validate({"act": intent})]
@@ -228,10 +228,12 @@ class EmbeddedUnderstanding:
             return [Clarify(options=options)]
         return [KnowledgeQuestion(query=text)]
 
-    def _second_request(self, text: str, first: str) -> tuple[str, str] | None:
+    def _second_request(
+        self, text: str, first: str, langs: tuple[str, ...]
+    ) -> tuple[str, str] | None:
         """A second, different request in the same message ('...and where is my refund'):
         its intent and the part of the message that asks for it."""
-        parts = [p for p in _SPLIT.split(text) if p and len(p.split()) >= 3]
+        parts = [p for p in lx.split_pattern(langs).split(text) if p and lx.word_count(p) >= 3]
         if not 2 <= len(parts) <= 3:  # a long story is one request told at length
             return None
         for part in parts:
@@ -260,11 +262,12 @@ def _refine(
     confidence: float,
     alternatives: list[tuple[str, float]],
     entities: list[Entity],
+    langs: tuple[str, ...],
 ) -> str:
     """Use what the message names to settle between close intents."""
-    if intent == "card_freeze" and lx.contains(text, lx.REPLACEMENT):
+    if intent == "card_freeze" and lx.contains(text, "replacement", langs):
         return "card_lost_stolen"
-    if intent == "payment_schedule" and lx.enum_value(text, "pay_scope") == "plan":
+    if intent == "payment_schedule" and lx.enum_value(text, "pay_scope", langs) == "plan":
         return "pay_now"
     if (
         any(e.type == "order_reference" for e in entities)
@@ -276,17 +279,19 @@ def _refine(
     return intent
 
 
-def _signals(text: str, intent: str, confidence: float) -> Command | None:
+def _signals(text: str, intent: str, confidence: float, langs: tuple[str, ...]) -> Command | None:
     """Asking for a person and anger win over everything but hardship, in any flow."""
-    short = len(text.split()) <= 6
-    if (intent == "human_agent" and confidence >= 0.4) or (short and lx.contains(text, lx.HUMAN)):
+    short = lx.word_count(text) <= 6
+    if (intent == "human_agent" and confidence >= 0.4) or (
+        short and lx.contains(text, "human", langs)
+    ):
         return HumanHandoff(reason="customer_request")
-    if (intent == "complaint" and confidence >= 0.5) or lx.contains(text, lx.ANGER):
+    if (intent == "complaint" and confidence >= 0.5) or lx.contains(text, "anger", langs):
         return HumanHandoff(reason="complaint")
     return None
 
 
-def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
+def prefill(text: str, entities: list[Entity], langs: tuple[str, ...] = ("en",)) -> dict[str, Any]:
     """Slot values a request already carries: references, amounts, dates, closed-set words."""
     slots: dict[str, Any] = {}
     for e in entities:
@@ -308,7 +313,7 @@ def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
         "contact_field",
         "pay_scope",
     ):
-        value = lx.enum_value(text, enum)
+        value = lx.enum_value(text, enum, langs)
         if value:
             slots[enum] = value
     if "email" in slots:
@@ -319,10 +324,10 @@ def prefill(text: str, entities: list[Entity]) -> dict[str, Any]:
 
 
 def _retry_after_refusal(
-    text: str, refused: dict[str, Any], entities: list[Entity]
+    text: str, refused: dict[str, Any], entities: list[Entity], langs: tuple[str, ...]
 ) -> Command | None:
     """After a refusal, new facts ('I meant DP-100234', 'then 30 days') retry the request."""
-    new = prefill(text, entities)
+    new = prefill(text, entities, langs)
     old = refused.get("slots", {})
     changed = {
         k: v
@@ -334,15 +339,18 @@ def _retry_after_refusal(
     return StartFlow(flow=str(refused.get("flow")), slots={**old, **changed})
 
 
-def _correction(text: str, ctx: MessageContext, entities: list[Entity]) -> Command | None:
+def _correction(
+    text: str, ctx: MessageContext, entities: list[Entity], langs: tuple[str, ...]
+) -> Command | None:
     """'No, I meant DP-100234': a new value for a slot the running flow already has.
 
     While the assistant waits for an answer, naming a different value is a correction
     even without words like 'no' or 'I meant'."""
     frame = ctx.state.frame
-    if frame is None or not (_CORRECTION.search(text) or ctx.state.awaiting is not None):
+    corrects = lx.correction_pattern(langs).search(lx.fold(text))
+    if frame is None or not (corrects or ctx.state.awaiting is not None):
         return None
-    for slot, value in prefill(text, entities).items():
+    for slot, value in prefill(text, entities, langs).items():
         if slot in frame.slots and frame.slots[slot] != value:
             return CorrectSlot(slot=slot, value=value)
     return None

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from deskpilot.nlu._classifier import IntentClassifier
 
 TRAIN_DIR = Path(__file__).parent / "data" / "train"
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 
 
 def training_files(directory: Path = TRAIN_DIR) -> list[Path]:

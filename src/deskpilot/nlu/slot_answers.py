@@ -14,41 +14,6 @@ from deskpilot.engine.state import Awaiting
 from deskpilot.nlu import lexicon as lx
 from deskpilot.nlu.entities import Entity
 
-ORDINALS: dict[str, int] = {
-    "first": 1,
-    "1st": 1,
-    "second": 2,
-    "2nd": 2,
-    "third": 3,
-    "3rd": 3,
-    "fourth": 4,
-    "4th": 4,
-    "fifth": 5,
-    "erste": 1,
-    "ersten": 1,
-    "zweite": 2,
-    "zweiten": 2,
-    "dritte": 3,
-    "dritten": 3,
-    "forsta": 1,
-    "andra": 2,
-    "tredje": 3,
-    "fjarde": 4,
-    "premier": 1,
-    "premiere": 1,
-    "deuxieme": 2,
-    "second ": 2,
-    "troisieme": 3,
-    "primero": 1,
-    "primera": 1,
-    "segundo": 2,
-    "segunda": 2,
-    "tercero": 3,
-    "tercera": 3,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-}
 _ADDRESS = re.compile(
     r"^\s*(?P<line>.+?)\s*,\s*(?P<postal>[A-Za-z]{0,2}[\d][\dA-Za-z -]{1,9}?)"
     r"\s*,?\s+(?P<city>[^\d,]{2,})\s*$"
@@ -56,19 +21,12 @@ _ADDRESS = re.compile(
 _BARE_NUMBER = re.compile(r"^\s*(?:nr\.?|no\.?|#)?\s*(\d{1,3})\s*[.)]?\s*$", re.IGNORECASE)
 
 
-def _choice_index(text: str, count: int) -> int | None:
+def _choice_index(text: str, count: int, langs: tuple[str, ...]) -> int | None:
     """1-based option number given as a digit or an ordinal word, if any."""
-    m = _BARE_NUMBER.match(text)
+    m = _BARE_NUMBER.match(lx.fold(text))
     if m and 1 <= int(m.group(1)) <= count:
         return int(m.group(1))
-    words = lx.fold(text).replace(".", " ").split()
-    if len(words) <= 5:
-        for w in words:
-            if w in ORDINALS and ORDINALS[w] <= count:
-                return ORDINALS[w]
-        if {"last", "letzte", "sista", "dernier", "derniere", "ultimo", "ultima"} & set(words):
-            return count
-    return None
+    return lx.ordinal(text.replace(".", " "), count, langs)
 
 
 def match_by_words(text: str, options: list[dict[str, Any]]) -> Any:
@@ -102,7 +60,7 @@ def _typed(slot_type: str, entities: list[Entity], text: str) -> Any:
             return by_type["days"].value
         if "date" in by_type:
             return {"date": by_type["date"].value.isoformat()}
-        m = _BARE_NUMBER.match(text)
+        m = _BARE_NUMBER.match(lx.fold(text))
         return int(m.group(1)) if m else None
     if slot_type == "address":
         m = _ADDRESS.match(text)
@@ -117,7 +75,9 @@ def _typed(slot_type: str, entities: list[Entity], text: str) -> Any:
     return None
 
 
-def resolve_answer(text: str, awaiting: Awaiting, entities: list[Entity]) -> Any:
+def resolve_answer(
+    text: str, awaiting: Awaiting, entities: list[Entity], langs: tuple[str, ...] = ("en",)
+) -> Any:
     """The slot value the text gives for the pending question, or None."""
     slot_type = awaiting.slot_type or ""
     options = awaiting.options
@@ -126,12 +86,14 @@ def resolve_answer(text: str, awaiting: Awaiting, entities: list[Entity]) -> Any
         return typed
     if options:
         if slot_type == "enum" and awaiting.slot:
-            value = lx.enum_value(text, awaiting.slot) if awaiting.slot in lx.ENUMS else None
+            value = lx.enum_value(text, awaiting.slot, langs) if awaiting.slot in lx.ENUMS else None
             if value is not None and any(o["value"] == value for o in options):
                 return value
-        if slot_type == "installment" and lx.contains(text, lx.ENUMS["installment_choice"]["next"]):
+        if slot_type == "installment" and lx.contains_any(
+            text, lx.enum_phrases("installment_choice", "next", langs)
+        ):
             return options[0]["value"]
-        index = _choice_index(text, len(options))
+        index = _choice_index(text, len(options), langs)
         if index is not None:
             return options[index - 1]["value"]
         for e in entities:

@@ -137,8 +137,11 @@ class CustomerBuilder:
             )
 
     # -- the customer ---------------------------------------------------------------
-    def customer(self, *, verified: bool, status: CustomerStatus) -> int:
-        rng, lang = self.rng, self.market.language
+    def customer(
+        self, *, verified: bool, status: CustomerStatus, language: str | None = None
+    ) -> int:
+        """Add the customer; ``language`` is the one they chat in (default: the market's)."""
+        rng, lang = self.rng, language or self.market.language
         first = rng.choice(FIRST_NAMES.get(lang, FIRST_NAMES["en"]))
         last = rng.choice(LAST_NAMES.get(lang, LAST_NAMES["en"]))
         cid = self.ids.next("customers")

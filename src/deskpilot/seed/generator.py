@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from deskpilot.db import models as m
 from deskpilot.db.engine import Database
 from deskpilot.domain.enums import CustomerStatus
-from deskpilot.domain.markets import MARKETS, market_for
+from deskpilot.domain.markets import ALSO_SPOKEN, LANGUAGES, MARKETS, market_for
+from deskpilot.errors import InvalidInput
 from deskpilot.seed._builder import ARCHETYPES, WEIGHTS, CustomerBuilder, IdSource, Rows, new_rows
 from deskpilot.seed._names import MERCHANTS
 
@@ -169,7 +170,7 @@ def seed(
             rng = random.Random(seed * 1_000_003 + i)
             country, verified, status, card, archetypes = _customer_plan(i, rng)
             b = CustomerBuilder(ids, rows, rng, today, market_for(country), merchant_ids)
-            b.customer(verified=verified, status=status)
+            b.customer(verified=verified, status=status, language=_language(country, seed, i))
             b.card(card)
             for arch in archetypes:
                 b.order(arch)
@@ -194,6 +195,18 @@ class BuiltCustomer:
     email: str
 
 
+OTHER_LANGUAGE_SHARE = 0.12  # customers who chat in a language other than the market's
+
+
+def _language(country: str, seed: int, i: int) -> str | None:
+    """Some customers speak another language at home (own stream: other data unchanged)."""
+    rng = random.Random(seed * 7_919 + i)
+    others = ALSO_SPOKEN.get(country, ())
+    if others and rng.random() < OTHER_LANGUAGE_SHARE:
+        return rng.choice(others)
+    return None
+
+
 def build_customer(
     db: Database,
     archetypes: list[str] | tuple[str, ...],
@@ -204,8 +217,12 @@ def build_customer(
     card: str = "active",
     status: CustomerStatus = CustomerStatus.ACTIVE,
     seed: int = 7,
+    language: str | None = None,
 ) -> BuiltCustomer:
-    """Add one customer in a chosen state (for tests, scenarios and demos)."""
+    """Add one customer in a chosen state (for tests, scenarios and demos);
+    ``language`` is the one they chat in (default: the market's)."""
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(f"unsupported language {language!r}; use one of {LANGUAGES}")
     rows = new_rows()
     with db.engine.begin() as conn:
         ids = IdSource()
@@ -213,7 +230,7 @@ def build_customer(
         b = CustomerBuilder(
             ids, rows, random.Random(seed), today, market_for(country), _ensure_merchants(conn)
         )
-        cid = b.customer(verified=verified, status=status)
+        cid = b.customer(verified=verified, status=status, language=language)
         b.card(card)
         for arch in archetypes:
             b.order(arch)

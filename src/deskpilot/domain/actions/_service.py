@@ -69,16 +69,20 @@ class AccountService:
         try:
             inp = _validate(spec, payload)
             if actor.kind not in spec.actors:
-                raise PermissionDenied(f"A {actor.kind.value} may not run {name}",
-                                       rule="actor_role")
+                raise PermissionDenied(
+                    f"A {actor.kind.value} may not run {name}", rule="actor_role"
+                )
             with self.db.session() as session:
                 session.begin()
                 try:
                     customer = _lock_customer(session, actor.customer_id, lock=True)
-                    if customer.status != CustomerStatus.ACTIVE \
-                            and not spec.works_on_closed_account:
-                        raise PolicyRefused(f"The account is {customer.status}",
-                                            rule="account_open")
+                    if (
+                        customer.status != CustomerStatus.ACTIVE
+                        and not spec.works_on_closed_account
+                    ):
+                        raise PolicyRefused(
+                            f"The account is {customer.status}", rule="account_open"
+                        )
                     spec.fn(ActionContext(session, actor, customer, self.clock.now()), inp)
                     session.flush()
                 finally:
