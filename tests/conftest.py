@@ -101,13 +101,17 @@ def service(db: Database, clock: FixedClock) -> AccountService:
 
 
 @pytest.fixture(scope="session")
-def understanding(tmp_path_factory: pytest.TempPathFactory) -> object:
-    """The embedded understanding with the default model, trained once per test session."""
+def understanding() -> object:
+    """The embedded understanding with the default models (cached by a hash of the data,
+    so they are trained once per change of the training data)."""
     from deskpilot.nlu import model as nlu_model
     from deskpilot.nlu.embedded import EmbeddedUnderstanding
+    from deskpilot.nlu.language import LanguageIdentifier
 
-    classifier = nlu_model.load_default(tmp_path_factory.mktemp("models"))
-    return EmbeddedUnderstanding(classifier, nlu_model.languages())
+    models = Path(__file__).resolve().parents[1] / ".deskpilot" / "models"
+    classifier = nlu_model.load_default(models)
+    lang_model = nlu_model.load_language_model(models)
+    return EmbeddedUnderstanding(classifier, LanguageIdentifier(lang_model, nlu_model.languages()))
 
 
 @pytest.fixture

@@ -31,8 +31,10 @@ def make_customer(
     card: str = "active",
     status: CustomerStatus = CustomerStatus.ACTIVE,
     seed: int = 7,
+    language: str | None = None,
 ) -> Made:
-    """A customer with one order per archetype (see deskpilot.seed._builder.ARCHETYPES)."""
+    """A customer with one order per archetype (see deskpilot.seed._builder.ARCHETYPES);
+    ``language`` is the one they chat in (default: their market's)."""
     built = build_customer(
         db,
         orders,
@@ -42,6 +44,7 @@ def make_customer(
         card=card,
         status=status,
         seed=seed,
+        language=language,
     )
     return Made(built.customer_id, built.orders)
 

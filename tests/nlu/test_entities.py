@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from deskpilot.nlu.entities import extract
+from deskpilot.nlu.text import normalize
 
 TODAY = date(2026, 6, 15)
 
@@ -88,3 +89,33 @@ def test_that_contact_details_and_card_digits_are_found() -> None:
 )
 def test_that_durations_become_days(text: str, days: int) -> None:
     assert _values(text, "days")[0] == days
+
+
+@pytest.mark.parametrize(
+    ("text", "locale", "currency", "minor", "when"),
+    [
+        ("zapłaciłem 1 234,50 zł 3 lipca", "pl_PL", "PLN", 123450, date(2026, 7, 3)),
+        ("دفعت ٤٥٫٩٩ يورو في ١٢ يوليو", "ar", "EUR", 4599, date(2026, 7, 12)),
+        ("我在7月3日付了45.99美元", "zh", "USD", 4599, date(2026, 7, 3)),
+        ("7月3日に4,500円払いました", "ja_JP", "JPY", 4500, date(2026, 7, 3)),
+        ("mình đã trả 45,99 đô ngày 3/7", "vi", "USD", 4599, date(2026, 7, 3)),
+        ("πλήρωσα 45,99€ στις 3 Ιουλίου", "el_GR", "EUR", 4599, date(2026, 7, 3)),
+        ("zaplatil jsem 1 200 Kč 3. července", "cs_CZ", "CZK", 120000, date(2026, 7, 3)),
+        ("maksoin 45,99 € 3. heinäkuuta", "fi_FI", "EUR", 4599, date(2026, 7, 3)),
+    ],
+)
+def test_that_local_amounts_dates_and_digits_are_read_in_many_languages(
+    text: str, locale: str, currency: str, minor: int, when: date
+) -> None:
+    found = {e.type: e.value for e in extract(normalize(text), today=TODAY, locale=locale)}
+    assert found["amount"] == {"minor": minor, "currency": currency}
+    assert found["date"] == when
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [("还款日延长10天", 10), ("10 gün uzatın", 10), ("продлите на 14 дней", 14), ("7 dní", 7)],
+)
+def test_that_durations_are_read_in_many_languages(text: str, days: int) -> None:
+    found = [e.value for e in extract(text, today=TODAY) if e.type == "days"]
+    assert found == [days]

@@ -51,6 +51,7 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.workspace = Workspace(assistant, app.state.hub)
     app.state.limiter = RateLimiter(settings.messages_per_minute)
     app.include_router(routes_customer.router)
+    app.include_router(routes_customer.ui_router)
     app.include_router(routes_agent.router)
     _errors(app)
     _pages(app)

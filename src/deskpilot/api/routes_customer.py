@@ -13,9 +13,25 @@ from deskpilot.api.deps import AssistantDep, CurrentCustomer, HubDep, LimiterDep
 from deskpilot.api.schemas import MessageIn, RatingIn, ReplyOut
 from deskpilot.db import models as m
 from deskpilot.engine.assistant import Reply
-from deskpilot.errors import DeskPilotError, InvalidInput, PolicyRefused
+from deskpilot.errors import DeskPilotError, InvalidInput, NotFound, PolicyRefused
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["customer"])
+ui_router = APIRouter(prefix="/api/v1/ui", tags=["customer"])
+UI_PREFIX = "ui."
+
+
+@ui_router.get("/{language}")
+def ui_texts(language: str, assistant: AssistantDep) -> dict[str, Any]:
+    """The chat widget's own texts (buttons, notices) in a language; English where the
+    language has none. Public: they are the same for every customer."""
+    responses = assistant.responses
+    if language not in responses.languages:
+        raise NotFound(f"No texts in language {language!r}")
+    keys = [k for k in responses.catalogs["en"].templates if k.startswith(UI_PREFIX)]
+    return {
+        "language": language,
+        "texts": {k[len(UI_PREFIX) :]: responses.template(k, language) for k in keys},
+    }
 
 
 def _out(reply: Reply) -> ReplyOut:

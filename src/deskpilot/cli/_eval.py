@@ -30,11 +30,19 @@ def scenarios(
     variants: Annotated[int, typer.Option(help="Phrasings to run per scenario (0 = all)")] = 0,
     only: Annotated[str | None, typer.Option(help="Run scenarios whose id contains this")] = None,
     show_failures: Annotated[bool, typer.Option(help="Print failed transcripts")] = False,
+    language: Annotated[
+        list[str] | None, typer.Option(help="Only scenarios in this language (repeatable)")
+    ] = None,
 ) -> None:
-    """Run the simulated customers and print automation, correctness and latency."""
+    """Run the simulated customers and print automation, correctness and latency,
+    overall and per language (the worst language named)."""
     from deskpilot.runtime import build_assistant
 
-    suite = [s for s in load_scenarios(file) if not only or only in s.id]
+    suite = [
+        s
+        for s in load_scenarios(file)
+        if (not only or only in s.id) and (not language or s.language in language)
+    ]
     settings = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'scenarios.db'}")
@@ -66,6 +74,17 @@ def scenarios(
         if key != "by_language":
             table.add_row(key, str(value))
     err.print(table)
+    per_language = Table("language", "runs", "automation", "correct", "wrong actions", "failed")
+    for lang, row in summary["by_language"].items():
+        per_language.add_row(
+            lang,
+            str(row["runs"]),
+            f"{row['automation_rate']:.3f}",
+            f"{row['correct_resolution_rate']:.3f}",
+            str(row["wrong_action_count"]),
+            str(row["failed"]),
+        )
+    err.print(per_language)
     for r in results:
         if r.outcome == "failed":
             err.print(f"[yellow]failed[/] {r.scenario}#{r.variant}: {'; '.join(r.problems)}")

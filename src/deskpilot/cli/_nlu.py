@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from deskpilot.config import get_settings
-from deskpilot.errors import DeskPilotError
+from deskpilot.errors import DeskPilotError, InvalidInput
 from deskpilot.nlu import model as nlu_model
 
 nlu_app = typer.Typer(help="Train, evaluate and try the embedded understanding.")
@@ -53,15 +53,27 @@ def train(
 
 @nlu_app.command("eval")
 def evaluate(
-    model: Annotated[Path, typer.Option(help="Model directory from `nlu train`")],
-    data: Annotated[Path, typer.Option(help="Labelled CSV to evaluate on")],
+    model: Annotated[
+        Path | None, typer.Option(help="Model directory from `nlu train` (with --data)")
+    ] = None,
+    data: Annotated[Path | None, typer.Option(help="Labelled CSV to evaluate on")] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     oos_label: Annotated[str, typer.Option()] = "oos",
+    test_size: Annotated[float, typer.Option(min=0.05, max=0.5)] = 0.2,
 ) -> None:
-    """Accuracy, macro-F1, per-label scores, out-of-scope recall and latency."""
+    """Without --model/--data: the embedded understanding per language (held-out intent
+    accuracy, gap to English, scenario openings, language identification), worst language
+    named. With them: accuracy, macro-F1, per-label scores, out-of-scope recall, latency."""
     from sklearn.metrics import classification_report, f1_score
 
     from deskpilot.nlu._classifier import IntentClassifier
+
+    if model is None and data is None:
+        _per_language(as_json, test_size)
+        return
+    if model is None or data is None:
+        _fail(InvalidInput("--model and --data go together"))
+    assert model is not None and data is not None
 
     try:
         texts, labels = nlu_model.read_labelled_csv(data)
@@ -114,11 +126,11 @@ def predict(
     """Language, intent, confidence and entities of each message (one JSON line each)."""
     from deskpilot.nlu._classifier import IntentClassifier
     from deskpilot.nlu.entities import extract
-    from deskpilot.nlu.language import LanguageIdentifier
+    from deskpilot.runtime import language_identifier
 
     settings = get_settings()
     clf = IntentClassifier.load(model) if model else nlu_model.load_default(settings.model_dir)
-    lang_id = LanguageIdentifier(nlu_model.languages())
+    lang_id = language_identifier(settings)
     today = datetime.now(UTC).date()
     for text in texts:
         intent, conf, alts = clf.predict_one(text)
@@ -137,6 +149,33 @@ def predict(
             if as_json
             else f"{text!r}: {lang} {intent} ({conf:.2f}) {ents}\n"
         )
+
+
+def _per_language(as_json: bool, test_size: float) -> None:
+    from rich.table import Table
+
+    from deskpilot.nlu.evaluation import evaluate as evaluate_languages
+    from deskpilot.nlu.evaluation import main_table
+
+    with err.status("Evaluating...") as status:
+        result = evaluate_languages(test_size, progress=lambda m: status.update(m))
+    if as_json:
+        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        return
+    table = Table(
+        "language",
+        "intent acc (held out)",
+        "gap to en",
+        "intent acc (scenarios)",
+        "lang id 3+ words (held out)",
+        "lang id 3+ words (scenarios)",
+        "lang id 2 words",
+    )
+    for row in main_table(result):
+        table.add_row(*row)
+    err.print(table)
+    for k in ("languages", "worst_language", "max_gap_to_english", "language_id_3plus_words"):
+        err.print(f"{k}: {result[k]}")
 
 
 def register(app: typer.Typer) -> None:

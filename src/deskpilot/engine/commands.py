@@ -61,6 +61,9 @@ class KnowledgeQuestion(_Cmd):
     kind: Literal["knowledge"] = "knowledge"
     query: str
     fallback: str | None = None  # a flow to start when the help centre has no answer
+    # What the question is about, as intents, best first: finds the article when the
+    # help centre has none in the customer's language.
+    topics: list[str] = Field(default_factory=list)
 
 
 class ChitChat(_Cmd):

@@ -24,7 +24,7 @@ from deskpilot.engine.commands import (
 from deskpilot.engine.flow_runner import FlowRunner, Outcome
 from deskpilot.engine.state import Awaiting, Frame
 from deskpilot.errors import DeskPilotError
-from deskpilot.knowledge import HelpCentre
+from deskpilot.knowledge import Answer, HelpCentre
 
 MAX_MISUNDERSTANDINGS = 2  # the third miss in a row goes to a person
 INTENT_SLOT = "__intent__"
@@ -42,6 +42,16 @@ ARTICLE_FLOWS = {
     "refunds": "refund_status",
     "order-delivery-and-tracking": "order_status",
     "personal-details": "update_personal_details",
+}
+# The article about each request, for questions in languages without own articles.
+TOPIC_ARTICLES = {
+    **{flow: article for article, flow in ARTICLE_FLOWS.items()},
+    "card_freeze": "card",
+    "card_lost_stolen": "card",
+    "payment_declined": "declined-payments",
+    "unrecognized_charge": "unrecognised-charges",
+    "payment_schedule": "pay-in-4",
+    "human_agent": "talking-to-a-person",
 }
 OOS_KNOWLEDGE_SCORE = 0.25  # an out-of-scope message needs a clearly matching article
 
@@ -103,10 +113,10 @@ class DialogueEngine:
         if isinstance(cmd, KnowledgeQuestion):
             if (
                 cmd.fallback in self.runner.flows
-                and self.help_centre.answer(cmd.query, turn.language) is None
+                and self._find_answer(turn, cmd.query, cmd.topics) is None
             ):
                 return self._start(turn, StartFlow(flow=cmd.fallback))
-            return self._knowledge(turn, cmd.query, intent)
+            return self._knowledge(turn, cmd.query, intent, cmd.topics)
         if isinstance(cmd, ChitChat):
             return self._chitchat(turn, cmd.act)
         if isinstance(cmd, Clarify):
@@ -158,7 +168,7 @@ class DialogueEngine:
             if chosen in self.runner.flows:
                 return self._start(turn, StartFlow(flow=chosen))
             if chosen == "policy_question":
-                return self._knowledge(turn, original, chosen)
+                return self._knowledge(turn, original, chosen, [])
             turn.handoff = "complaint" if chosen == "complaint" else "customer_request"
             return False
         frame = state.frame
@@ -216,14 +226,25 @@ class DialogueEngine:
             return False
         return True
 
-    def _knowledge(self, turn: Turn, query: str, intent: str) -> bool:
-        answer = self.help_centre.answer(query, turn.language)
+    def _find_answer(self, turn: Turn, query: str, topics: list[str]) -> Answer | None:
+        """The help centre's answer in the customer's language; where it has no articles in
+        that language, the English article about the topic the question is about."""
+        if turn.language in self.help_centre.languages():
+            return self.help_centre.answer(query, turn.language)
+        for topic in topics:
+            if topic in TOPIC_ARTICLES:
+                return self.help_centre.lead(TOPIC_ARTICLES[topic])
+        return self.help_centre.answer(query, "en")  # English words in the question
+
+    def _knowledge(self, turn: Turn, query: str, intent: str, topics: list[str]) -> bool:
+        answer = self._find_answer(turn, query, topics)
         if answer is not None and intent == "out_of_scope" and answer.score < OOS_KNOWLEDGE_SCORE:
             answer = None
         if answer is not None:
             turn.state.misunderstandings = 0
+            same_language = answer.article.language == turn.language
             turn.say(
-                "knowledge.answer",
+                "knowledge.answer" if same_language else "knowledge.answer_english",
                 {"title": answer.article.title, "quote": answer.quote, "link": answer.article.link},
             )
             flow = ARTICLE_FLOWS.get(answer.article.id)

@@ -282,6 +282,23 @@ def summarise(results: list[Result]) -> dict[str, Any]:
     by_lang: dict[str, list[Result]] = defaultdict(list)
     for r in results:
         by_lang[r.language].append(r)
+    languages = {
+        lang: {
+            "runs": len(rs),
+            "automation_rate": round(sum(r.outcome == "resolved" for r in rs) / len(rs), 4),
+            "correct_resolution_rate": round(
+                sum(r.outcome in ("resolved", "handoff_expected") for r in rs) / len(rs), 4
+            ),
+            "wrong_action_count": sum(len(r.wrong_actions) for r in rs),
+            "failed": sum(r.outcome == "failed" for r in rs),
+        }
+        for lang, rs in sorted(by_lang.items())
+    }
+    worst = min(
+        languages,
+        key=lambda k: (languages[k]["correct_resolution_rate"], languages[k]["automation_rate"]),
+        default=None,
+    )
     return {
         "scenarios": len({r.scenario for r in results}),
         "runs": len(results),
@@ -295,13 +312,6 @@ def summarise(results: list[Result]) -> dict[str, Any]:
         "mean_turns": round(statistics.mean(r.turns for r in results), 2) if results else 0,
         "p50_turn_ms": pct(0.5),
         "p99_turn_ms": pct(0.99),
-        "by_language": {
-            lang: {
-                "runs": len(rs),
-                "automation_rate": round(sum(r.outcome == "resolved" for r in rs) / len(rs), 4),
-                "wrong_action_count": sum(len(r.wrong_actions) for r in rs),
-                "failed": sum(r.outcome == "failed" for r in rs),
-            }
-            for lang, rs in sorted(by_lang.items())
-        },
+        "worst_language": worst,
+        "by_language": languages,
     }

@@ -166,6 +166,18 @@ class HelpCentre:
             if scores[i] > 0
         ]
 
+    def article(self, article_id: str, language: str = "en") -> Article | None:
+        return next((a for a in self.articles.get(language, []) if a.id == article_id), None)
+
+    def lead(self, article_id: str, language: str = "en") -> Answer | None:
+        """An article's opening paragraph as the answer (for questions asked in a language
+        the help centre has no articles in, once the topic is known)."""
+        article = self.article(article_id, language)
+        if article is None:
+            return None
+        passage = next(p for p in _passages(article))
+        return Answer(article, _quote(passage.text), 1.0)
+
     def answer(self, question: str, language: str = "en") -> Answer | None:
         """The best answer if it is good enough, else None (say so and offer a person)."""
         hits = self.search(question, language)

@@ -40,6 +40,8 @@ RELATED = [
     {"pay_now", "payment_schedule"},
     {"payment_declined", "change_payment_method"},
 ]
+# Intents that say what a question is about (to find an article in another language).
+TOPICS = FLOW_INTENTS | {"human_agent"}
 START_CONFIDENCE = 0.45  # below this a flow intent is not started without asking
 CLARIFY_CONFIDENCE = 0.2  # between the two, ask which of the top intents was meant
 
@@ -51,9 +53,9 @@ class Classifier(Protocol):
 class EmbeddedUnderstanding:
     """Understanding from trained models and rules; no LLM, no network."""
 
-    def __init__(self, classifier: Classifier, languages: tuple[str, ...]) -> None:
+    def __init__(self, classifier: Classifier, language_id: LanguageIdentifier) -> None:
         self.classifier = classifier
-        self.language_id = LanguageIdentifier(languages)
+        self.language_id = language_id
 
     def understand(self, text: str, ctx: MessageContext) -> Understood:
         state = ctx.state
@@ -73,7 +75,14 @@ class EmbeddedUnderstanding:
             alternatives,
             [e.to_json() for e in entities],
         )
-        out.commands = self._commands(text, ctx, intent, confidence, alternatives, entities, langs)
+        commands = self._commands(text, ctx, intent, confidence, alternatives, entities, langs)
+        topics = [i for i in dict.fromkeys((intent, *(a for a, _ in alternatives))) if i in TOPICS]
+        out.commands = [
+            c.model_copy(update={"topics": topics})
+            if isinstance(c, KnowledgeQuestion) and not c.topics
+            else c
+            for c in commands
+        ]
         return out
 
     def _commands(

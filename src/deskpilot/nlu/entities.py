@@ -8,7 +8,6 @@ Babel's CLDR month and weekday names so dates work in every locale Babel knows.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -17,8 +16,10 @@ from typing import Any
 import phonenumbers
 from babel import Locale, UnknownLocaleError
 from babel.dates import get_day_names, get_month_names
+from babel.numbers import get_currency_name, get_currency_symbol
 
 from deskpilot.domain.money import CURRENCY_EXPONENTS
+from deskpilot.nlu.text import fold
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,43 @@ _CURRENCY_SYMBOLS = {
     "kroner": "NOK",
     "złoty": "PLN",
 }
+# Colloquial and script-specific currency words customers type after a number.
+_CURRENCY_SYMBOLS.update(
+    {
+        "円": "JPY", "美元": "USD", "欧元": "EUR", "英镑": "GBP", "달러": "USD", "유로": "EUR",
+        "ドル": "USD", "ユーロ": "EUR", "đô": "USD", "đô la": "USD", "ดอลลาร์": "USD",
+        "دولار": "USD", "دلار": "USD", "يورو": "EUR", "یورو": "EUR", "евро": "EUR",
+        "долларов": "USD", "доларів": "USD", "фунтов": "GBP", "डॉलर": "USD", "पाउंड": "GBP",
+        "złotych": "PLN", "zlotych": "PLN", "zl": "PLN", "forint": "HUF", "korun": "CZK",
+        "kc": "CZK", "kruunua": "SEK", "kroner": "NOK", "ron": "RON",
+    }
+)  # fmt: skip
+
+
+def _currency_names() -> dict[str, str]:
+    """Every served language's names and symbols for the markets' currencies (Babel CLDR)."""
+    from deskpilot.domain.markets import LANGUAGES, MARKETS
+
+    out: dict[str, str] = {}
+    currencies = sorted({mk.currency for mk in MARKETS.values()})
+    for lang in LANGUAGES:
+        for cur in currencies:
+            try:
+                names = {get_currency_name(cur, locale=lang), get_currency_symbol(cur, locale=lang)}
+            except (UnknownLocaleError, ValueError):
+                continue
+            for name in names:
+                for key in (name.lower(), fold(name)):
+                    if len(key) >= 2 and not key.isdigit():
+                        out.setdefault(key, cur)
+    return out
+
+
+_CURRENCY_SYMBOLS = {
+    **_currency_names(),
+    **_CURRENCY_SYMBOLS,
+    **{fold(k): v for k, v in _CURRENCY_SYMBOLS.items()},
+}
 _CUR = "|".join(
     sorted(
         {re.escape(k) for k in _CURRENCY_SYMBOLS} | set(CURRENCY_EXPONENTS), key=len, reverse=True
@@ -74,14 +112,23 @@ _CUR = "|".join(
 )
 _NUM = r"\d{1,3}(?:[ .,\u00a0\u202f]\d{3})*(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?"
 _AMOUNT = re.compile(
-    rf"(?P<c1>{_CUR})\s?(?P<n1>{_NUM})|(?P<n2>{_NUM})\s?(?P<c2>{_CUR})(?!\w)", re.IGNORECASE
+    rf"(?P<c1>{_CUR})\s?(?P<n1>{_NUM})|(?P<n2>{_NUM})\s?(?P<c2>{_CUR})(?![^\W\u3040-\u9fff])",
+    re.IGNORECASE,
 )
 _MORE = (
     r"(?:\s*(?:more|extra|additional|further|mehr|weitere|zusätzliche|till|extra|fler|"
     r"de plus|supplémentaires|más|mas|adicionales))?"
 )
+_DAY_WORDS = (
+    "days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni|dage|dager|dagen|päivää|paivaa|"
+    "päivällä|paivalla|päivä|paiva|dní|dni|dnů|dnu|dny|dana|dan|dneve|dni|zile|zi|napp?al|nap|"
+    "napot|ημέρες|ημερες|μέρες|μερες|ημέρα|μέρα|gün|gun|günlük|päeva|paeva|päev|dienų|dienu|"
+    "dienas|dienos|дни|дней|дня|день|днів|дні|днями|يوم|أيام|ايام|روز|dinon|din|दिन|"
+    "maalmood|maalin|ngày|ngay"
+)
 _DAYS = re.compile(
-    r"\b(\d{1,3})" + _MORE + r"\s*(?:days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni)\b",
+    r"(?<![\w])(\d{1,3})" + _MORE + rf"\s*(?:{_DAY_WORDS})(?!\w)"
+    r"|(?<!\d)(\d{1,3})\s*(?:天|日間|日间|일|วัน)",
     re.IGNORECASE,
 )
 _WEEKS = re.compile(
@@ -114,13 +161,13 @@ _WORD_NUMBERS = {
 }
 _ISO_DATE = re.compile(r"\b(20\d{2})-(\d{1,2})-(\d{1,2})\b")
 _NUM_DATE = re.compile(r"\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{2,4}))?\.?(?!\d)")
+_CJK_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]")
 _DAY_ORD = re.compile(r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
 def _fold(text: str) -> str:
     """Lower-case and strip accents, so 'återbetalning' matches 'aterbetalning'."""
-    nfkd = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in nfkd if not unicodedata.combining(c))
+    return fold(text)
 
 
 def _amount_value(raw: str, currency: str) -> int | None:
@@ -138,7 +185,7 @@ def amounts(text: str, default_currency: str) -> list[Entity]:
     out = []
     for m in _AMOUNT.finditer(text):
         sym = (m.group("c1") or m.group("c2")).lower()
-        cur = _CURRENCY_SYMBOLS.get(sym, sym.upper())
+        cur = _CURRENCY_SYMBOLS.get(sym) or _CURRENCY_SYMBOLS.get(fold(sym), sym.upper())
         if sym == "kr" and default_currency in ("NOK", "DKK", "SEK"):
             cur = default_currency
         if sym == "$" and default_currency in ("AUD", "CAD", "NZD", "MXN", "USD"):
@@ -173,6 +220,9 @@ def dates(text: str, today: date, locale: str = "en") -> list[Entity]:
     us = locale.replace("-", "_") in ("en_US", "en_CA")
     for m in _ISO_DATE.finditer(text):
         _add_date(out, m.group(0), int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    for m in _CJK_DATE.finditer(text):
+        month, day = int(m.group(1)), int(m.group(2))
+        _add_date(out, m.group(0), _year_for(today, month, day), month, day)
     for m in _NUM_DATE.finditer(text):
         if _ISO_DATE.search(m.group(0)):
             continue
@@ -258,7 +308,7 @@ def extract(
     if not any(e.type == "order_reference" for e in found):
         found += phones(cleaned, region)
     for m in _DAYS.finditer(cleaned):
-        found.append(Entity("days", int(m.group(1)), m.group(0)))
+        found.append(Entity("days", int(m.group(1) or m.group(2)), m.group(0)))
     for m in _WEEKS.finditer(cleaned):
         word = m.group(1).lower()
         n = int(word) if word.isdigit() else _WORD_NUMBERS.get(word, 1)

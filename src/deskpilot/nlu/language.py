@@ -1,21 +1,47 @@
-"""Language identification with lingua, tuned for short chat messages.
+"""Language identification for short chat messages, trained on our own data.
 
-Very short messages ("ja", "ok", "DP-100123") say little about the language, so
-the detector only switches away from the conversation's language when the message
-has enough words and the detector is confident.
+A general-purpose detector does not know that "mera refund kab aayega" is Hindi or
+"wen el order taba3i" Arabic, and needs hundreds of megabytes for 35 languages. Ours is
+the intent classifier's word and character n-gram model trained to tell the languages of
+the training data apart (every file under ``nlu/data/train`` is one language, and holds
+the scripts and spellings customers really use: diacritic-free, Latin-letter forms).
+
+Very short messages ("ja", "ok", "DP-100123") say little about the language, so the
+conversation only switches language when the message has a few words and the detector
+is confident, or when it is written in another script altogether.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
-from functools import cache
-
-from lingua import IsoCode639_1, Language, LanguageDetector, LanguageDetectorBuilder
+from typing import Protocol
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
-SWITCH_MIN_WORDS = 4
-SWITCH_MIN_CONFIDENCE = 0.5
+_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+SWITCH_MIN_WORDS = 3
+SWITCH_MIN_CONFIDENCE = 0.6
+SCRIPT_SWITCH_CONFIDENCE = 0.4  # a message in another script than the conversation's
+# The script each language is written in (Latin when not listed).
+SCRIPTS: dict[str, str] = {
+    "el": "GREEK",
+    "bg": "CYRILLIC",
+    "ru": "CYRILLIC",
+    "uk": "CYRILLIC",
+    "ar": "ARABIC",
+    "fa": "ARABIC",
+    "ur": "ARABIC",
+    "hi": "DEVANAGARI",
+    "zh": "CJK",
+    "ja": "CJK",
+    "ko": "HANGUL",
+    "th": "THAI",
+}
+
+
+class LabelScorer(Protocol):
+    def predict_one(self, text: str) -> tuple[str, float, list[tuple[str, float]]]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,33 +51,55 @@ class Detected:
     switched: bool
 
 
-@cache
-def _detector(languages: tuple[str, ...]) -> LanguageDetector:
-    langs = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in languages]
-    return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
+def script(text: str) -> str:
+    """The main script of a text: LATIN, CYRILLIC, ARABIC, CJK, HANGUL..."""
+    counts: dict[str, int] = {}
+    for c in text:
+        if not c.isalpha():
+            continue
+        name = unicodedata.name(c, "")
+        if "CJK" in name or "HIRAGANA" in name or "KATAKANA" in name:
+            key = "CJK"
+        else:
+            key = name.split(" ")[0] if name else "OTHER"
+        counts[key] = counts.get(key, 0) + 1
+    return max(counts, key=lambda k: counts[k]) if counts else "NONE"
+
+
+def word_count(text: str) -> int:
+    """Words, counting text in unspaced scripts as about one word per two characters."""
+    return len(_WORD.findall(text)) + len(_UNSPACED.findall(text)) // 2
 
 
 class LanguageIdentifier:
-    """Detects the language of a message among the supported ones."""
+    """Detects the language of a message among the languages the model was trained on."""
 
-    def __init__(self, languages: tuple[str, ...]) -> None:
+    def __init__(self, model: LabelScorer, languages: tuple[str, ...]) -> None:
+        self.model = model
         self.languages = tuple(sorted(languages))
 
     def scores(self, text: str) -> list[tuple[str, float]]:
-        """(language, confidence) for the supported languages, best first."""
+        """(language, confidence) for the best languages, best first."""
         if len(self.languages) == 1:
             return [(self.languages[0], 1.0)]
-        values = _detector(self.languages).compute_language_confidence_values(text)
-        return [(v.language.iso_code_639_1.name.lower(), float(v.value)) for v in values]
+        best, conf, alternatives = self.model.predict_one(text)
+        ranked = dict(alternatives)
+        ranked[best] = conf
+        return sorted(ranked.items(), key=lambda kv: -kv[1])
 
     def detect(self, text: str, current: str | None = None) -> Detected:
         """The message's language; stays with ``current`` unless the evidence is strong."""
-        words = _WORD.findall(text)
+        words = word_count(text)
         if not words:
             return Detected(current or self.languages[0], 0.0, False)
         best, conf = self.scores(text)[0]
         if current is None or current not in self.languages:
             return Detected(best, conf, current is not None and best != current)
-        if best != current and len(words) >= SWITCH_MIN_WORDS and conf >= SWITCH_MIN_CONFIDENCE:
+        if best == current:
+            return Detected(current, conf, False)
+        other_script = script(text) not in ("NONE", SCRIPTS.get(current, "LATIN"))
+        if (words >= SWITCH_MIN_WORDS and conf >= SWITCH_MIN_CONFIDENCE) or (
+            other_script and conf >= SCRIPT_SWITCH_CONFIDENCE
+        ):
             return Detected(best, conf, True)
-        return Detected(current, conf if best == current else 0.0, False)
+        return Detected(current, 0.0, False)

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deskpilot.errors import InvalidInput
 
@@ -75,20 +78,43 @@ def train(paths: list[Path], oos_label: str = "out_of_scope") -> IntentClassifie
     return IntentClassifier().fit(texts, labels, oos_label=oos_label)
 
 
-def load_default(model_root: Path) -> IntentClassifier:
-    """The model trained on the project's data, from cache or trained now."""
+def train_language_model(paths: list[Path]) -> IntentClassifier:
+    """A classifier that tells the training files' languages apart (label = file stem)."""
+    from deskpilot.nlu._classifier import IntentClassifier
+
+    texts, _, langs = read_training_data(paths)
+    return IntentClassifier(folds=3).fit(texts, langs, oos_label="", tune_threshold=False)
+
+
+def _cached(model_root: Path, name: str, fit: Callable[[list[Path]], IntentClassifier]) -> Any:
     from deskpilot.nlu._classifier import IntentClassifier
 
     paths = training_files()
-    target = model_root / f"intent-{data_fingerprint(paths)}"
-    if (target / "meta.json").exists() or any(target.glob("*.json")):
+    target = model_root / f"{name}-{data_fingerprint(paths)}"
+    if (target / "meta.json").exists():
         try:
             return IntentClassifier.load(target)
         except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never fatal
             pass
-    clf = train(paths)
-    target.mkdir(parents=True, exist_ok=True)
-    clf.save(target)
+    clf = fit(paths)
+    tmp = model_root / f".{target.name}.{os.getpid()}"
+    clf.save(tmp)
+    try:
+        tmp.replace(target)  # atomic: a concurrent reader never sees half a model
+    except OSError:  # another process got there first
+        shutil.rmtree(tmp, ignore_errors=True)
+    return clf
+
+
+def load_default(model_root: Path) -> IntentClassifier:
+    """The intent model trained on the project's data, from cache or trained now."""
+    clf: IntentClassifier = _cached(model_root, "intent", train)
+    return clf
+
+
+def load_language_model(model_root: Path) -> IntentClassifier:
+    """The language-identification model, from cache or trained now."""
+    clf: IntentClassifier = _cached(model_root, "lang", train_language_model)
     return clf
 
 

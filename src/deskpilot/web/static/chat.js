@@ -4,11 +4,36 @@ const token = params.get("token");
 const RTL = new Set(["ar", "fa", "ur", "he"]);
 let conversation = null;
 let score = 0;
+let language = null;
+// The widget's own texts in the customer's language (English until they arrive).
+let ui = {
+  title: "Customer service", human_button: "Talk to a person", end: "End chat",
+  disclosure: "You are chatting with an AI assistant. A person is one click away.",
+  placeholder: "Write a message…", send: "Send", typing: "The assistant is typing…",
+  waiting: "Waiting for a colleague…", joined: "{agent} joined the chat",
+  closed: "The conversation was closed", action_done: "A colleague made a change on your account.",
+  rating_question: "How did we do?", comment: "Anything to add? (optional)", rate: "Send rating",
+  rated: "Thank you for your feedback!", retry: "Your message is kept; please try again.",
+  assistant: "AI assistant", team: "Support team",
+};
 const $ = (id) => document.getElementById(id);
 
-function setLanguage(lang) {
+function applyTexts() {
+  document.querySelectorAll("[data-ui]").forEach((el) => { el.textContent = ui[el.dataset.ui]; });
+  $("text").placeholder = ui.placeholder;
+  $("comment").placeholder = ui.comment;
+  $("human").title = ui.human_button;
+}
+
+async function setLanguage(lang) {
   document.documentElement.lang = lang;
   document.documentElement.dir = RTL.has(lang) ? "rtl" : "ltr";
+  if (lang === language) return;
+  language = lang;
+  try {
+    const res = await fetch("/api/v1/ui/" + encodeURIComponent(lang));
+    if (res.ok) { ui = (await res.json()).texts; applyTexts(); }
+  } catch (err) { /* keep the texts we have */ }
 }
 
 function show(role, text, who) {
@@ -43,17 +68,17 @@ async function start() {
   if (!token) { status("Open this page from the app (it needs a customer token)."); return; }
   const reply = await api("", {});
   conversation = reply.conversation_id;
-  setLanguage(reply.language);
-  reply.messages.forEach((m) => show("assistant", m, "AI assistant"));
+  await setLanguage(reply.language);
+  reply.messages.forEach((m) => show("assistant", m, ui.assistant));
   const ws = new WebSocket((location.protocol === "https:" ? "wss://" : "ws://") + location.host +
     "/api/v1/conversations/" + conversation + "/ws?token=" + encodeURIComponent(token));
   ws.onmessage = (ev) => {
     const e = JSON.parse(ev.data);
-    if (e.type === "message" && e.role === "agent") show("agent", e.text, e.author || "Support team");
-    else if (e.type === "message" && e.role === "assistant" && e.live) show("assistant", e.text, "AI assistant");
-    else if (e.type === "status" && e.status === "agent_joined") status((e.agent || "A colleague") + " joined the chat");
-    else if (e.type === "status" && e.status === "closed") { status("The conversation was closed"); $("rating").classList.add("show"); }
-    else if (e.type === "action") status("Done on your account: " + e.action.replaceAll("_", " "));
+    if (e.type === "message" && e.role === "agent") show("agent", e.text, e.author || ui.team);
+    else if (e.type === "message" && e.role === "assistant" && e.live) show("assistant", e.text, ui.assistant);
+    else if (e.type === "status" && e.status === "agent_joined") status(ui.joined.replace("{agent}", e.agent || ui.team));
+    else if (e.type === "status" && e.status === "closed") { status(ui.closed); $("rating").classList.add("show"); }
+    else if (e.type === "action") status(ui.action_done);
   };
   window.deskpilotSocket = ws;
 }
@@ -61,15 +86,15 @@ async function start() {
 async function send(text) {
   if (!conversation || !text.trim()) return;
   show("customer", text);
-  $("typing").textContent = "The assistant is typing…";
+  $("typing").textContent = ui.typing;
   $("send").disabled = true;
   try {
     const reply = await api("/" + conversation + "/messages", {text});
-    setLanguage(reply.language);
-    reply.messages.forEach((m) => show("assistant", m, "AI assistant"));
-    if (reply.handoff) status("Waiting for a colleague…");
+    await setLanguage(reply.language);
+    reply.messages.forEach((m) => show("assistant", m, ui.assistant));
+    if (reply.handoff) status(ui.waiting);
   } catch (err) {
-    status(err.message + " Your message is kept; please try again.");
+    status(err.message + " " + ui.retry);
   } finally {
     $("typing").textContent = "";
     $("send").disabled = false;
