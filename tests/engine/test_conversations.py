@@ -265,7 +265,10 @@ def test_that_the_assistants_look_ups_are_audited_with_the_turn(
     c = make_customer(db, "in_transit")
     replies = chat(assistant, c.customer_id, "where is my parcel?")
     with db.session() as s:
-        rows = s.execute(select(m.AuditEntry.action, m.AuditEntry.actor_id).where(
-            m.AuditEntry.customer_id == c.customer_id)).all()
+        rows = s.execute(
+            select(m.AuditEntry.action, m.AuditEntry.actor_id).where(
+                m.AuditEntry.customer_id == c.customer_id
+            )
+        ).all()
     assert ("get_order", f"assistant:{replies[0].conversation_id}") in rows
     assert ("list_orders", f"assistant:{replies[0].conversation_id}") in rows

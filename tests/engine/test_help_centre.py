@@ -42,16 +42,19 @@ def test_that_every_article_has_a_title_and_tags(help_centre: HelpCentre) -> Non
     assert all(a.title and a.tags and len(a.body) > 300 for a in articles)
 
 
-@pytest.mark.parametrize(("language", "question", "article"), [
-    ("de", "Wie kann ich etwas zurückschicken?", "returns"),
-    ("de", "Warum wurde meine Zahlung abgelehnt?", "declined-payments"),
-    ("sv", "Jag vill skicka tillbaka en tröja, hur gör jag?", "returns"),
-    ("sv", "vad kostar förseningsavgiften", "late-fees"),
-    ("fr", "J'ai combien de jours pour renvoyer un article ?", "returns"),
-    ("fr", "que faites-vous de mes données", "privacy-and-personal-data"),
-    ("es", "cuánto tarda un reembolso", "refunds"),
-    ("es", "cómo cierro mi cuenta", "closing-account"),
-])
+@pytest.mark.parametrize(
+    ("language", "question", "article"),
+    [
+        ("de", "Wie kann ich etwas zurückschicken?", "returns"),
+        ("de", "Warum wurde meine Zahlung abgelehnt?", "declined-payments"),
+        ("sv", "Jag vill skicka tillbaka en tröja, hur gör jag?", "returns"),
+        ("sv", "vad kostar förseningsavgiften", "late-fees"),
+        ("fr", "J'ai combien de jours pour renvoyer un article ?", "returns"),
+        ("fr", "que faites-vous de mes données", "privacy-and-personal-data"),
+        ("es", "cuánto tarda un reembolso", "refunds"),
+        ("es", "cómo cierro mi cuenta", "closing-account"),
+    ],
+)
 def test_that_questions_in_other_languages_find_articles_in_that_language(
     help_centre: HelpCentre, language: str, question: str, article: str
 ) -> None:
