@@ -103,6 +103,9 @@ def _cached(model_root: Path, name: str, fit: Callable[[list[Path]], IntentClass
         tmp.replace(target)  # atomic: a concurrent reader never sees half a model
     except OSError:  # another process got there first
         shutil.rmtree(tmp, ignore_errors=True)
+    for old in model_root.glob(f"{name}-*"):  # models of earlier training data
+        if old != target:
+            shutil.rmtree(old, ignore_errors=True)
     return clf
 
 
