@@ -39,6 +39,10 @@ SCRIPTS: dict[str, str] = {
     "th": "THAI",
 }
 
+# Languages that look the same in Latin letters (Hindi and Urdu as typed on a phone):
+# such a message is no reason to leave the conversation's language.
+ROMANISED_ALIKE = {frozenset(("hi", "ur"))}
+
 
 class LabelScorer(Protocol):
     def predict_one(self, text: str) -> tuple[str, float, list[tuple[str, float]]]: ...
@@ -97,7 +101,10 @@ class LanguageIdentifier:
             return Detected(best, conf, current is not None and best != current)
         if best == current:
             return Detected(current, conf, False)
-        other_script = script(text) not in ("NONE", SCRIPTS.get(current, "LATIN"))
+        written = script(text)
+        if written == "LATIN" and frozenset((best, current)) in ROMANISED_ALIKE:
+            return Detected(current, 0.0, False)
+        other_script = written not in ("NONE", SCRIPTS.get(current, "LATIN"))
         if (words >= SWITCH_MIN_WORDS and conf >= SWITCH_MIN_CONFIDENCE) or (
             other_script and conf >= SCRIPT_SWITCH_CONFIDENCE
         ):
