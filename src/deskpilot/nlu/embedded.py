@@ -76,7 +76,9 @@ class EmbeddedUnderstanding:
             [e.to_json() for e in entities],
         )
         commands = self._commands(text, ctx, intent, confidence, alternatives, entities, langs)
-        topics = [i for i in dict.fromkeys((intent, *(a for a, _ in alternatives))) if i in TOPICS]
+        # Out of scope has no topic: the help centre must not answer it with a near article.
+        ranked = () if intent == OUT_OF_SCOPE else (intent, *(a for a, _ in alternatives))
+        topics = [i for i in dict.fromkeys(ranked) if i in TOPICS]
         out.commands = [
             c.model_copy(update={"topics": topics})
             if isinstance(c, KnowledgeQuestion) and not c.topics
@@ -149,8 +151,9 @@ class EmbeddedUnderstanding:
         """Read the message as an answer to the pending question, if it is one."""
         awaiting = ctx.state.awaiting
         assert awaiting is not None
-        yes = intent == "affirm" or lx.is_short_answer(text, "yes", langs)
-        no = intent == "deny" or lx.is_short_answer(text, "no", langs)
+        said_yes, said_no = lx.yes_or_no(text, langs)
+        yes = said_yes or (intent == "affirm" and not said_no)
+        no = said_no or (intent == "deny" and not said_yes)
         if awaiting.kind in ("anything_else", "offer_human", "offer_flow") and (
             intent == "goodbye"
             or lx.contains(text, "goodbye", langs)

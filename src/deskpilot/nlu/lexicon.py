@@ -117,15 +117,16 @@ ENUMS: dict[str, tuple[str, ...]] = {
 
 
 @cache
-def _scope(langs: tuple[str, ...]) -> tuple[Lexicon, ...]:
+def _scope(langs: tuple[str, ...], english: bool = True) -> tuple[Lexicon, ...]:
     known = lexicons()
-    order = dict.fromkeys((*langs, "en"))
+    order = dict.fromkeys((*langs, "en") if english else langs)
     return tuple(known[lang] for lang in order if lang in known)
 
 
-def phrases(kind: str, langs: Iterable[str]) -> tuple[str, ...]:
-    """The phrases of one list (``human``, ``yes``...) in the languages in scope and English."""
-    return tuple(p for lex in _scope(tuple(langs)) for p in lex.lists[kind])
+def phrases(kind: str, langs: Iterable[str], english: bool = True) -> tuple[str, ...]:
+    """The phrases of one list (``human``, ``yes``...) in the languages in scope and, unless
+    ``english`` is false, English."""
+    return tuple(p for lex in _scope(tuple(langs), english) for p in lex.lists[kind])
 
 
 def _alternative(phrase: str, prefix: bool) -> str:
@@ -143,9 +144,9 @@ def _pattern(phrases: tuple[str, ...], prefix: bool = False) -> re.Pattern[str]:
     return re.compile("|".join(alts) if alts else r"(?!x)x")
 
 
-def contains(text: str, kind: str, langs: Iterable[str]) -> bool:
+def contains(text: str, kind: str, langs: Iterable[str], english: bool = True) -> bool:
     """Whether any phrase of a list occurs in the text (folded; whole words)."""
-    return bool(_pattern(phrases(kind, langs)).search(fold(text)))
+    return bool(_pattern(phrases(kind, langs, english)).search(fold(text)))
 
 
 def contains_any(text: str, candidates: Iterable[str]) -> bool:
@@ -159,10 +160,23 @@ def word_count(text: str) -> int:
     return len(text.split()) + unspaced // 2
 
 
-def is_short_answer(text: str, kind: str, langs: Iterable[str], max_words: int = 4) -> bool:
+def is_short_answer(
+    text: str, kind: str, langs: Iterable[str], max_words: int = 4, english: bool = True
+) -> bool:
     """A short message that is (mostly) one of the phrases: 'yes', 'ja gerne', 'no thanks'."""
     folded = fold(text).strip(" .!?,。！？、")
-    return word_count(folded) <= max_words and contains(folded, kind, langs)
+    return word_count(folded) <= max_words and contains(folded, kind, langs, english)
+
+
+def yes_or_no(text: str, langs: Iterable[str]) -> tuple[bool, bool]:
+    """Whether a short answer says yes, no (both or neither when unclear). The customer's
+    own language decides first: Polish 'no jasne' is a yes, whatever English says."""
+    scope = tuple(langs)
+    own = (is_short_answer(text, "yes", scope, english=False),
+           is_short_answer(text, "no", scope, english=False))  # fmt: skip
+    if own[0] != own[1]:
+        return own
+    return is_short_answer(text, "yes", scope), is_short_answer(text, "no", scope)
 
 
 def cancel_phrases(langs: Iterable[str]) -> tuple[str, ...]:
