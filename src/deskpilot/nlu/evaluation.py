@@ -95,11 +95,11 @@ def evaluate(
         idx, test_size=test_size, random_state=seed, stratify=strata
     )
     say(f"training the intent model on {len(train_idx)} of {len(texts)} examples")
-    intents = IntentClassifier().fit(
+    intents = IntentClassifier(folds=3).fit(
         [texts[i] for i in train_idx], [labels[i] for i in train_idx], oos_label="out_of_scope"
     )
     say("training the language model")
-    lang_model = IntentClassifier(folds=3).fit(
+    lang_model = IntentClassifier(folds=2).fit(
         [texts[i] for i in train_idx],
         [langs[i] for i in train_idx],
         oos_label="",

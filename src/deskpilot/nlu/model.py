@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from deskpilot.nlu._classifier import IntentClassifier
 
 TRAIN_DIR = Path(__file__).parent / "data" / "train"
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 
 
 def training_files(directory: Path = TRAIN_DIR) -> list[Path]:
@@ -75,7 +75,7 @@ def train(paths: list[Path], oos_label: str = "out_of_scope") -> IntentClassifie
     from deskpilot.nlu._classifier import IntentClassifier
 
     texts, labels, _ = read_training_data(paths)
-    return IntentClassifier().fit(texts, labels, oos_label=oos_label)
+    return IntentClassifier(folds=3).fit(texts, labels, oos_label=oos_label)
 
 
 def train_language_model(paths: list[Path]) -> IntentClassifier:
@@ -83,7 +83,7 @@ def train_language_model(paths: list[Path]) -> IntentClassifier:
     from deskpilot.nlu._classifier import IntentClassifier
 
     texts, _, langs = read_training_data(paths)
-    return IntentClassifier(folds=3).fit(texts, langs, oos_label="", tune_threshold=False)
+    return IntentClassifier(folds=2).fit(texts, langs, oos_label="", tune_threshold=False)
 
 
 def _cached(model_root: Path, name: str, fit: Callable[[list[Path]], IntentClassifier]) -> Any:
