@@ -179,8 +179,9 @@ def _print(results: dict[str, Any]) -> None:
         )
         table = Table("action", "calls", "refused", "p50 ms", "p99 ms")
         for name, r in results[backend]["actions"].items():
-            table.add_row(name, str(r["calls"]), str(r["refused"]), str(r["p50_ms"]),
-                          str(r["p99_ms"]))
+            table.add_row(
+                name, str(r["calls"]), str(r["refused"]), str(r["p50_ms"]), str(r["p99_ms"])
+            )
         out.print(table)
 
 
