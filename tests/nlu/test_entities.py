@@ -114,8 +114,19 @@ def test_that_local_amounts_dates_and_digits_are_read_in_many_languages(
 
 @pytest.mark.parametrize(
     ("text", "days"),
-    [("还款日延长10天", 10), ("10 gün uzatın", 10), ("продлите на 14 дней", 14), ("7 dní", 7)],
+    [
+        ("还款日延长10天", 10),
+        ("10 gün uzatın", 10),
+        ("продлите на 14 дней", 14),
+        ("7 dní", 7),
+        ("twee weken", 14),
+        ("due settimane", 14),
+        ("dwa tygodnie", 14),
+        ("延长两周", 14),
+        ("أسبوعين", 14),
+        ("٣ أسابيع", 21),
+    ],
 )
 def test_that_durations_are_read_in_many_languages(text: str, days: int) -> None:
-    found = [e.value for e in extract(text, today=TODAY) if e.type == "days"]
+    found = [e.value for e in extract(normalize(text), today=TODAY) if e.type == "days"]
     assert found == [days]

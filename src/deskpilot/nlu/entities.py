@@ -19,7 +19,7 @@ from babel.dates import get_day_names, get_month_names
 from babel.numbers import get_currency_name, get_currency_symbol
 
 from deskpilot.domain.money import CURRENCY_EXPONENTS
-from deskpilot.nlu.text import fold
+from deskpilot.nlu.text import fold, normalize
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,34 +131,41 @@ _DAYS = re.compile(
     r"|(?<!\d)(\d{1,3})\s*(?:天|日間|日间|일|วัน)",
     re.IGNORECASE,
 )
+# Number words 1-4 in the served languages (accent-folded), for "two weeks".
+_NUMBER_WORDS: dict[int, tuple[str, ...]] = {
+    1: ("a", "one", "ein", "eine", "en", "ett", "un", "une", "una", "uno", "een", "um", "uma",
+        "yksi", "jeden", "jedan", "jedna", "edna", "vienas", "uks", "bir", "yek", "hal", "ek",
+        "odin", "odnu", "один", "одну", "една", "mot", "unu", "egy", "ena", "μια", "μία", "ένα"),
+    2: ("two", "zwei", "två", "tva", "deux", "dos", "twee", "due", "duas", "dois", "to", "kaksi",
+        "kaks", "dwa", "dwie", "dva", "dve", "dvije", "dvi", "iki", "do", "laba", "dva", "два",
+        "две", "дві", "hai", "doua", "ket", "δυο", "δύο", "دو", "اثنين", "أسبوعين"),
+    3: ("three", "drei", "tre", "trois", "tres", "três", "drie", "kolme", "kolm", "trzy", "tri",
+        "tři", "трi", "три", "trys", "uc", "üç", "se", "saddex", "teen", "ba", "trei", "harom",
+        "τρεις", "سه", "ثلاثة"),
+    4: ("four", "vier", "fyra", "quatre", "cuatro", "quattro", "quatro", "neljä", "cztery",
+        "četiri", "cetiri", "четыре", "чотири", "dort", "char", "четири", "four"),
+}  # fmt: skip
+_WORD_NUMBERS = {fold(w): n for n, words in _NUMBER_WORDS.items() for w in words}
+_WEEK_WORDS = (
+    "weeks?|wochen?|veckor|vecka|semaines?|semanas?|weken|week|settimane|settimana|uker|uke|"
+    "uger|uge|viikkoa|viikon|viikko|tygodnie|tygodni|tydzien|tydny|tydnu|tyden|tyzdne|"
+    "tyzdnov|tyzden|tjedna|tjedan|tedna|tedne|teden|седмици|седмица|savaites|savaiciu|"
+    "savaite|nadalat|nadala|nadal|hafta|haftalik|hafte|haftay|أسبوع|أسابيع|اسبوع|اسابيع|"
+    "هفته|ہفتے|ہفتہ|toddobaad|सप्ताह|हफ्ते|हफ़्ते|тижні|тижнів|тиждень|недели|неделю|"
+    "недель|неделя|tuan|tuần|สัปดาห์|saptamani|saptamana|het|hetet|hetig|εβδομαδες|"
+    "εβδομαδα|βδομαδες"
+)
+_NUMBER_ALTS = "|".join(sorted(map(re.escape, _WORD_NUMBERS), key=len, reverse=True))
+# Matched on folded text, so the pattern is folded the same way (Arabic letter forms).
 _WEEKS = re.compile(
-    r"\b(\d{1,2}|a|one|two|three|four|eine?|zwei|drei|en|ett|två|tre|une?|deux|"
-    r"trois|una?|dos|tres)" + _MORE + r"\s*(?:weeks?|wochen?|veckor|vecka|semaines?|semanas?)\b",
+    normalize(
+        rf"(?<![\w])(\d{{1,2}}|{_NUMBER_ALTS})" + _MORE + rf"\s*(?:{_WEEK_WORDS})(?!\w)"
+        r"|(?<!\d)(\d|两|二|一|三|四)\s*个?\s*(?:周|週間|週|주|星期)"
+        r"|(?<![\w])(أسبوعين|اسبوعين)(?!\w)"
+    ),
     re.IGNORECASE,
 )
-_WORD_NUMBERS = {
-    "a": 1,
-    "one": 1,
-    "ein": 1,
-    "eine": 1,
-    "en": 1,
-    "ett": 1,
-    "un": 1,
-    "une": 1,
-    "una": 1,
-    "uno": 1,
-    "two": 2,
-    "zwei": 2,
-    "två": 2,
-    "deux": 2,
-    "dos": 2,
-    "three": 3,
-    "drei": 3,
-    "tre": 3,
-    "trois": 3,
-    "tres": 3,
-    "four": 4,
-}
+_CJK_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4}
 _ISO_DATE = re.compile(r"\b(20\d{2})-(\d{1,2})-(\d{1,2})\b")
 _NUM_DATE = re.compile(r"\b(\d{1,2})([./])(\d{1,2})(?:\2(\d{2,4}))?\.?(?!\d)")
 _CJK_DATE = re.compile(r"(?<!\d)(\d{1,2})\s*[月월]\s*(\d{1,2})\s*[日号號일]")
@@ -309,9 +316,9 @@ def extract(
         found += phones(cleaned, region)
     for m in _DAYS.finditer(cleaned):
         found.append(Entity("days", int(m.group(1) or m.group(2)), m.group(0)))
-    for m in _WEEKS.finditer(cleaned):
-        word = m.group(1).lower()
-        n = int(word) if word.isdigit() else _WORD_NUMBERS.get(word, 1)
+    for m in _WEEKS.finditer(fold(cleaned)):
+        word = m.group(1) or m.group(2) or "2"  # group 3: the Arabic dual, "two weeks"
+        n = int(word) if word.isdigit() else _WORD_NUMBERS.get(word, _CJK_NUMBERS.get(word, 1))
         found.append(Entity("days", 7 * n, m.group(0)))
     taken = " ".join(e.text for e in found if e.type in ("amount", "order_reference", "phone"))
     found += [d for d in dates(cleaned, today, locale) if d.text not in taken]
