@@ -134,21 +134,23 @@ _DAYS = re.compile(
 # Number words 1-4 in the served languages (accent-folded), for "two weeks".
 _NUMBER_WORDS: dict[int, tuple[str, ...]] = {
     1: ("a", "one", "ein", "eine", "en", "ett", "un", "une", "una", "uno", "een", "um", "uma",
-        "yksi", "jeden", "jedan", "jedna", "edna", "vienas", "uks", "bir", "yek", "hal", "ek",
-        "odin", "odnu", "один", "одну", "една", "mot", "unu", "egy", "ena", "μια", "μία", "ένα"),
-    2: ("two", "zwei", "två", "tva", "deux", "dos", "twee", "due", "duas", "dois", "to", "kaksi",
-        "kaks", "dwa", "dwie", "dva", "dve", "dvije", "dvi", "iki", "do", "laba", "dva", "два",
-        "две", "дві", "hai", "doua", "ket", "δυο", "δύο", "دو", "اثنين", "أسبوعين"),
-    3: ("three", "drei", "tre", "trois", "tres", "três", "drie", "kolme", "kolm", "trzy", "tri",
-        "tři", "трi", "три", "trys", "uc", "üç", "se", "saddex", "teen", "ba", "trei", "harom",
-        "τρεις", "سه", "ثلاثة"),
+        "yksi", "yhdella", "yhden", "jeden", "jedan", "jedna", "edna", "vienas", "uks", "bir",
+        "yek", "hal", "ek", "odin", "odnu", "один", "одну", "една", "mot", "unu", "egy", "ena",
+        "μια", "μία", "ένα"),
+    2: ("two", "zwei", "två", "tva", "deux", "dos", "twee", "due", "duas", "dois", "to",
+        "kaksi", "kahdella", "kahden", "kaks", "dwa", "dwie", "dva", "dve", "dvije", "dvi",
+        "iki", "do", "laba", "два", "две", "дві", "hai", "doua", "ket", "δυο", "δύο", "دو",
+        "اثنين"),
+    3: ("three", "drei", "tre", "trois", "tres", "três", "drie", "kolme", "kolmella", "kolmen",
+        "kolm", "trzy", "tri", "tři", "три", "trys", "uc", "üç", "se", "saddex", "teen", "ba",
+        "trei", "harom", "τρεις", "سه", "ثلاثة"),
     4: ("four", "vier", "fyra", "quatre", "cuatro", "quattro", "quatro", "neljä", "cztery",
-        "četiri", "cetiri", "четыре", "чотири", "dort", "char", "четири", "four"),
+        "četiri", "cetiri", "четыре", "чотири", "dort", "char", "четири"),
 }  # fmt: skip
 _WORD_NUMBERS = {fold(w): n for n, words in _NUMBER_WORDS.items() for w in words}
 _WEEK_WORDS = (
     "weeks?|wochen?|veckor|vecka|semaines?|semanas?|weken|week|settimane|settimana|uker|uke|"
-    "uger|uge|viikkoa|viikon|viikko|tygodnie|tygodni|tydzien|tydny|tydnu|tyden|tyzdne|"
+    "uger|uge|viikkoa|viikon|viikolla|viikko|tygodnie|tygodni|tydzien|tydny|tydnu|tyden|tyzdne|"
     "tyzdnov|tyzden|tjedna|tjedan|tedna|tedne|teden|седмици|седмица|savaites|savaiciu|"
     "savaite|nadalat|nadala|nadal|hafta|haftalik|hafte|haftay|أسبوع|أسابيع|اسبوع|اسابيع|"
     "هفته|ہفتے|ہفتہ|toddobaad|सप्ताह|हफ्ते|हफ़्ते|тижні|тижнів|тиждень|недели|неделю|"
