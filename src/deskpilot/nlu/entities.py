@@ -127,8 +127,10 @@ _DAY_WORDS = (
     "maalmood|maalin|ngày|ngay"
 )
 _DAYS = re.compile(
-    r"(?<![\w])(\d{1,3})" + _MORE + rf"\s*(?:{_DAY_WORDS})(?!\w)"
-    r"|(?<!\d)(\d{1,3})\s*(?:天|日間|日间|일|วัน)",
+    normalize(  # the text arrives normalised (Arabic letter forms): so must the pattern
+        r"(?<![\w])(\d{1,3})" + _MORE + rf"\s*(?:{_DAY_WORDS})(?!\w)"
+        r"|(?<!\d)(\d{1,3})\s*(?:天|日間|日间|일|วัน)"
+    ),
     re.IGNORECASE,
 )
 # Number words 1-4 in the served languages (accent-folded), for "two weeks".

@@ -32,7 +32,7 @@ def _choice_index(text: str, count: int, langs: tuple[str, ...]) -> int | None:
 def match_by_words(text: str, options: list[dict[str, Any]]) -> Any:
     """The single option one of whose key phrases (or a key word of 4+ letters) is in the text."""
     folded = lx.fold(text)
-    words = set(re.findall(r"\w{4,}", folded))
+    words = set(re.findall(r"\w{4,}", folded)) | set(re.findall(r"\d{4,}", folded))
 
     def hit(option: dict[str, Any]) -> bool:
         for key in option.get("keys", []):

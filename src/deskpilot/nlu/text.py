@@ -11,12 +11,13 @@ _LOCAL: dict[int, str] = {
     **{0x06F0 + i: str(i) for i in range(10)},
     **{0x0966 + i: str(i) for i in range(10)},
     **{ord(a): b for a, b in {"ي": "ی", "ى": "ی", "ك": "ک", "٫": ".", "٬": ","}.items()},
+    0x0640: "",  # tatweel, the Arabic stretching stroke ("3943ـه")
 }
 _TRANSLATE = str.maketrans(_LOCAL)
 
 
 def normalize(text: str) -> str:
-    """Local digits as ASCII digits and Arabic letter variants unified (same length)."""
+    """Local digits as ASCII digits, Arabic letter variants unified, tatweel dropped."""
     return text.translate(_TRANSLATE)
 
 
