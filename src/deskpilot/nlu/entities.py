@@ -123,7 +123,7 @@ _DAY_WORDS = (
     "days?|dagar|dag|tage?n?|jours?|días?|dias|giorni|dni|dage|dager|dagen|päivää|paivaa|"
     "päivällä|paivalla|päivä|paiva|dní|dni|dnů|dnu|dny|dana|dan|dneve|dni|zile|zi|napp?al|nap|"
     "napot|ημέρες|ημερες|μέρες|μερες|ημέρα|μέρα|gün|gun|günlük|päeva|paeva|päev|dienų|dienu|"
-    "dienas|dienos|дни|дней|дня|день|днів|дні|днями|يوم|أيام|ايام|روز|dinon|din|दिन|"
+    "dienas|dienos|дни|дней|дня|день|днів|дні|днями|يوم|أيام|ايام|روز|دنوں|دن|dinon|din|दिन|"
     "maalmood|maalin|ngày|ngay"
 )
 _DAYS = re.compile(
