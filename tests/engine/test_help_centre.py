@@ -61,3 +61,31 @@ def test_that_questions_in_other_languages_find_articles_in_that_language(
     answer = help_centre.answer(question, language)
     assert answer is not None and answer.article.id == article
     assert answer.article.language == language
+
+
+EUROPEAN_MARKET_LANGUAGES = sorted(
+    {"en", "de", "sv", "nb", "fi", "da", "nl", "fr", "it", "es", "pt", "pl", "cs", "el", "ro", "hu"}
+)
+
+
+def test_that_the_help_centre_has_every_article_in_the_european_market_languages(
+    help_centre: HelpCentre,
+) -> None:
+    english = {a.id for a in help_centre.articles["en"]}
+    for lang in EUROPEAN_MARKET_LANGUAGES:
+        assert {a.id for a in help_centre.articles.get(lang, [])} == english, lang
+
+
+@pytest.mark.parametrize("lang", EUROPEAN_MARKET_LANGUAGES)
+def test_that_searching_by_a_customers_words_finds_the_article_in_each_language(
+    help_centre: HelpCentre, lang: str
+) -> None:
+    """Each article's own search words (its tags, as customers type them) find it first."""
+    articles = help_centre.articles.get(lang, [])
+    assert articles, lang
+    found = 0
+    for article in articles:
+        query = " ".join(article.tags[:3])
+        hit = help_centre.answer(query, lang)
+        found += hit is not None and hit.article.id == article.id
+    assert found >= 0.8 * len(articles), f"{lang}: {found} of {len(articles)}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from deskpilot.clock import FixedClock
 from deskpilot.db import Database
+from deskpilot.domain.markets import LANGUAGES
 from deskpilot.engine.assistant import Assistant
 from deskpilot.evaluation.runner import EVAL_NOW, ScenarioRunner, summarise
 from deskpilot.evaluation.scenario import load_scenarios
@@ -40,6 +41,15 @@ def test_that_the_suite_covers_every_inquiry_type_with_200_scenarios() -> None:
     assert {s.inquiry for s in suite} >= INQUIRIES
 
 
+def test_that_every_inquiry_type_is_covered_in_every_language() -> None:
+    covered: dict[str, set[str]] = {}
+    for s in load_scenarios():
+        covered.setdefault(s.language, set()).add(s.inquiry)
+    assert set(covered) == set(LANGUAGES)
+    for lang, inquiries in covered.items():
+        assert inquiries >= INQUIRIES, f"{lang} misses {INQUIRIES - inquiries}"
+
+
 def test_that_the_assistant_meets_its_goals_on_the_scenario_suite(
     sqlite_db: Database, understanding: Any
 ) -> None:
@@ -51,3 +61,5 @@ def test_that_the_assistant_meets_its_goals_on_the_scenario_suite(
     assert summary["wrong_action_count"] == 0, [r.scenario for r in results if r.wrong_actions]
     assert failures == []  # every scenario resolved correctly or handed off
     assert summary["automation_rate"] >= 0.70
+    for lang, row in summary["by_language"].items():  # no language left behind
+        assert row["automation_rate"] >= 0.60, (lang, row)

@@ -2,26 +2,60 @@
 
 from __future__ import annotations
 
+import gettext
 import re
-from collections import Counter
 
 import pytest
+from babel.messages.plurals import get_plural
 
+from deskpilot.domain.markets import LANGUAGES
 from deskpilot.engine.flows import load_flows
 from deskpilot.engine.responses import PLACEHOLDER, Responses, catalogs
 from deskpilot.nlu.lexicon import ENUMS
 
 
+def _forms(template: str | tuple[str, ...]) -> tuple[str, ...]:
+    return template if isinstance(template, tuple) else (template,)
+
+
 def test_that_every_key_exists_in_every_language_with_the_same_placeholders() -> None:
     cats = catalogs()
-    english = cats["en"]
-    assert {"en", "de", "sv", "fr", "es"} <= set(cats)
+    english = cats["en"].templates
+    assert set(cats) == set(LANGUAGES)
     for lang, cat in cats.items():
-        assert set(cat) == set(english), f"{lang}: {set(english) ^ set(cat)}"
+        assert set(cat.templates) == set(english), f"{lang}: {set(english) ^ set(cat.templates)}"
         for key, text in english.items():
-            assert Counter(PLACEHOLDER.findall(cat[key])) == Counter(PLACEHOLDER.findall(text)), (
-                f"{lang} {key}"
-            )
+            want = set(PLACEHOLDER.findall(_forms(text)[-1]))
+            for form in _forms(cat.templates[key]):
+                assert form.strip(), f"{lang} {key} is empty"
+                assert set(PLACEHOLDER.findall(form)) == want, f"{lang} {key}"
+
+
+def test_that_plural_entries_have_the_languages_number_of_forms() -> None:
+    for lang, cat in catalogs().items():
+        wanted = get_plural(lang).num_plurals
+        for key, template in cat.templates.items():
+            if isinstance(template, tuple):
+                assert len(template) == wanted, f"{lang} {key}: {len(template)} != {wanted}"
+
+
+@pytest.mark.parametrize("lang", ["en", "fr", "pl", "ru", "ar", "cs", "ja"])
+def test_that_the_wait_estimate_uses_the_plural_form_for_the_number(lang: str) -> None:
+    responses = Responses()
+    if lang not in responses.catalogs:
+        pytest.fail(f"no catalog for {lang}")
+    forms = responses.catalogs[lang].templates["handoff.wait_minutes"]
+    assert isinstance(forms, tuple)
+    rule = gettext.c2py(get_plural(lang).plural_expr)
+    for minutes in (1, 2, 5, 11, 22, 100):
+        text = responses.render(
+            "handoff.wait_minutes", lang, lang, {"ticket_id": 7, "minutes": minutes}
+        )
+        expected = (
+            forms[rule(minutes)].replace("{minutes}", str(minutes)).replace("{ticket_id}", "7")
+        )
+        assert text == expected.strip()
+        assert str(minutes) in text
 
 
 def test_that_every_template_a_flow_can_send_exists() -> None:
@@ -35,7 +69,7 @@ def test_that_every_template_a_flow_can_send_exists() -> None:
                 if "{" in key:  # e.g. order_status.{order.shipping_status}
                     variants = [
                         k
-                        for k in responses.catalogs["en"]
+                        for k in responses.catalogs["en"].templates
                         if re.fullmatch(re.sub(r"\\\{[^}]+\\\}", r"[a-z_]+", re.escape(key)), k)
                     ]
                 assert variants, f"{flow.id}: no template for {key}"

@@ -95,7 +95,69 @@ def test_that_a_customer_asks_for_a_person_and_sees_the_agent_help_live(
     customer.wait_for_selector(".msg.agent >> text=I'll sort this out for you")
 
     agent.locator("#actions button[data-action]").first.click()
-    customer.wait_for_selector("text=Done on your account")
+    customer.wait_for_selector("text=A colleague made a change on your account")
     customer.screenshot(path=str(tmp_path / "customer.png"))
     agent.screenshot(path=str(tmp_path / "agent.png"))
     assert (tmp_path / "customer.png").stat().st_size > 0
+
+
+# Scripts a customer may chat in, the font that must render them, a message to send and
+# a character range their replies are written in.
+SCRIPTS = {
+    "ar": ("rtl", "Noto Naskh Arabic", "أين طلبي؟ أريد أن أعرف متى يصل", "\u0600", "\u06ff"),
+    "fa": ("rtl", "Noto Naskh Arabic", "سفارش من کجاست؟ کی می‌رسد", "\u0600", "\u06ff"),
+    "ur": ("rtl", "Noto Nastaliq Urdu", "میرا آرڈر کہاں ہے؟ کب پہنچے گا", "\u0600", "\u06ff"),
+    "zh": ("ltr", "Noto Sans CJK SC", "我的订单在哪里？什么时候到", "\u4e00", "\u9fff"),
+    "ja": ("ltr", "Noto Sans CJK JP", "注文した商品はどこにありますか", "\u3040", "\u9fff"),
+    "ko": (
+        "ltr",
+        "Noto Sans CJK KR",
+        "제 주문이 어디에 있나요",
+        "\uac00",
+        "\ud7a3",
+    ),
+    "th": ("ltr", "Noto Sans Thai", "คำสั่งซื้อของฉันอยู่ที่ไหน จะมาถึงเมื่อไหร่", "\u0e00", "\u0e7f"),
+    "hi": ("ltr", "Noto Sans Devanagari", "मेरा ऑर्डर कहाँ है? कब पहुंचेगा", "\u0900", "\u097f"),
+}
+
+
+@pytest.mark.parametrize("lang", sorted(SCRIPTS))
+def test_that_the_chat_renders_the_customers_script_and_direction(
+    browser: Any, served: Any, sqlite_db: Database, tmp_path: Path, lang: str
+) -> None:
+    from datetime import UTC, datetime
+
+    from deskpilot.api.auth import issue_token
+    from deskpilot.config import DEMO_SECRET
+
+    direction, font, message, low, high = SCRIPTS[lang]
+    c = make_customer(sqlite_db, "in_transit", country="US", language=lang)
+    token = issue_token(DEMO_SECRET, "customer", c.customer_id, datetime.now(UTC), 60)
+    page = browser.new_page(viewport={"width": 480, "height": 720})
+    page.goto(f"{served.url}/chat?token={token}")
+    page.wait_for_selector(".msg.assistant")
+    page.wait_for_function(f"document.documentElement.lang === '{lang}'")
+    assert page.evaluate("document.documentElement.dir") == direction
+    greeting = page.inner_text(".msg.assistant")
+    assert any(low <= ch <= high for ch in greeting), greeting  # written in their script
+    human = page.inner_text("#human")
+    assert human != "Talk to a person" and any(low <= ch <= high for ch in human), human
+    page.fill("#text", message)
+    page.click("#send")
+    page.wait_for_selector(".msg.assistant >> nth=1")
+    # The page's font has the glyphs (no empty boxes) for what was written.
+    assert page.evaluate("([f, t]) => document.fonts.check(`16px '${f}'`, t)", [font, message])
+    mine = page.locator(".msg.customer").bounding_box()
+    theirs = page.locator(".msg.assistant").first.bounding_box()
+    assert mine is not None and theirs is not None
+    if direction == "rtl":  # the customer's own messages sit on the left in RTL
+        assert mine["x"] < theirs["x"]
+    else:
+        assert mine["x"] > theirs["x"]
+    shot = tmp_path / f"chat-{lang}.png"
+    page.screenshot(path=str(shot))
+    assert shot.stat().st_size > 10_000
+    if os.environ.get("DESKPILOT_SCREENSHOTS"):  # to refresh docs/languages/
+        target = Path(os.environ["DESKPILOT_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / shot.name)
