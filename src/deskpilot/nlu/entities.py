@@ -128,7 +128,7 @@ _DAY_WORDS = (
 )
 _DAYS = re.compile(
     normalize(  # the text arrives normalised (Arabic letter forms): so must the pattern
-        r"(?<![\w])(\d{1,3})" + _MORE + rf"\s*(?:{_DAY_WORDS})(?!\w)"
+        r"(?<![\w])(\d{1,3})" + _MORE + rf"(?:\s+de)?\s*(?:{_DAY_WORDS})(?!\w)"
         r"|(?<!\d)(\d{1,3})\s*(?:天|日間|日间|일|วัน)"
     ),
     re.IGNORECASE,
@@ -153,7 +153,7 @@ _WORD_NUMBERS = {fold(w): n for n, words in _NUMBER_WORDS.items() for w in words
 _WEEK_WORDS = (
     "weeks?|wochen?|veckor|vecka|semaines?|semanas?|weken|week|settimane|settimana|uker|uke|"
     "uger|uge|viikkoa|viikon|viikolla|viikko|tygodnie|tygodni|tydzien|tydny|tydnu|tyden|tyzdne|"
-    "tyzdnov|tyzden|tjedna|tjedan|tedna|tedne|teden|седмици|седмица|savaites|savaiciu|"
+    "tyzdnov|tyzden|hettel|hetre|tjedna|tjedan|tedna|tedne|teden|седмици|седмица|savaites|savaiciu|"
     "savaite|nadalat|nadala|nadal|hafta|haftalik|hafte|haftay|أسبوع|أسابيع|اسبوع|اسابيع|"
     "هفته|ہفتے|ہفتہ|toddobaad|सप्ताह|हफ्ते|हफ़्ते|тижні|тижнів|тиждень|недели|неделю|"
     "недель|неделя|tuan|tuần|สัปดาห์|saptamani|saptamana|het|hetet|hetig|εβδομαδες|"
