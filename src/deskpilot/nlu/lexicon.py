@@ -70,7 +70,7 @@ class Lexicon:
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str | int) for v in value):
+    if not isinstance(value, list) or not all(isinstance(v, str | int | float) for v in value):
         raise ValueError(f"{where} must be a list of phrases")
     return tuple(str(v) for v in value if str(v).strip())
 
