@@ -7,6 +7,7 @@ answers to the question the assistant asked.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Protocol
 
 from deskpilot.engine.commands import (
@@ -245,7 +246,7 @@ class EmbeddedUnderstanding:
     ) -> tuple[str, str] | None:
         """A second, different request in the same message ('...and where is my refund'):
         its intent and the part of the message that asks for it."""
-        parts = [p for p in lx.split_pattern(langs).split(text) if p and lx.word_count(p) >= 3]
+        parts = [p for p in lx.split_pattern(langs).split(text) if p and _long_enough(p)]
         if not 2 <= len(parts) <= 3:  # a long story is one request told at length
             return None
         for part in parts:
@@ -254,6 +255,16 @@ class EmbeddedUnderstanding:
             if label in FLOW_INTENTS and label != first and not related and conf >= 0.8:
                 return label, part
         return None
+
+
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
+
+
+def _long_enough(part: str) -> bool:
+    """A part of a message that can be a request of its own: three words, or two in Korean,
+    whose words carry their particles ('카드를 잃어버렸어요', 'I lost my card')."""
+    words = lx.word_count(part)
+    return words >= 3 or (words == 2 and len(_HANGUL.findall(part)) >= 6)
 
 
 ORDER_FLOWS = (
