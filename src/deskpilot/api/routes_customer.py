@@ -22,8 +22,8 @@ UI_PREFIX = "ui."
 
 @ui_router.get("/{language}")
 def ui_texts(language: str, assistant: AssistantDep) -> dict[str, Any]:
-    """The chat widget's own texts (buttons, notices) in a language; English where the
-    language has none. Public: they are the same for every customer."""
+    """The chat widget's own texts (buttons, notices) in a served language (404 for any
+    other; English for a text the language lacks). Public: the same for every customer."""
     responses = assistant.responses
     if language not in responses.languages:
         raise NotFound(f"No texts in language {language!r}")
