@@ -18,8 +18,9 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
+from deskpilot.nlu.text import UNSPACED
+
 _WORD = re.compile(r"[^\W\d_]{2,}")
-_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 SWITCH_MIN_WORDS = 3
 SWITCH_MIN_CONFIDENCE = 0.6
 SCRIPT_SWITCH_CONFIDENCE = 0.4  # a message in another script than the conversation's
@@ -72,7 +73,7 @@ def script(text: str) -> str:
 
 def word_count(text: str) -> int:
     """Words, counting text in unspaced scripts as about one word per two characters."""
-    return len(_WORD.findall(text)) + len(_UNSPACED.findall(text)) // 2
+    return len(_WORD.findall(text)) + len(UNSPACED.findall(text)) // 2
 
 
 class LanguageIdentifier:

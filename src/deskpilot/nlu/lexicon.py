@@ -23,11 +23,10 @@ from typing import Any
 
 import yaml
 
+from deskpilot.nlu.text import UNSPACED
 from deskpilot.nlu.text import fold as fold
 from deskpilot.nlu.text import normalize as normalize
 
-# Scripts written without spaces between words: phrases match as substrings.
-_UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
 LISTS = (
     "human",
@@ -131,7 +130,7 @@ def phrases(kind: str, langs: Iterable[str], english: bool = True) -> tuple[str,
 
 def _alternative(phrase: str, prefix: bool) -> str:
     f = re.escape(fold(phrase))
-    if _UNSPACED.search(phrase):
+    if UNSPACED.search(phrase):
         return f
     if prefix and " " not in phrase and len(phrase) >= 5:
         return rf"(?<![\w]){f}\w*"
@@ -156,7 +155,7 @@ def contains_any(text: str, candidates: Iterable[str]) -> bool:
 
 def word_count(text: str) -> int:
     """Words in a message; text in unspaced scripts counts about one word per 2 characters."""
-    unspaced = len(_UNSPACED.findall(text))
+    unspaced = len(UNSPACED.findall(text))
     return len(text.split()) + unspaced // 2
 
 
@@ -182,7 +181,7 @@ def yes_or_no(text: str, langs: Iterable[str]) -> tuple[bool, bool]:
 def cancel_phrases(langs: Iterable[str]) -> tuple[str, ...]:
     """Multi-word ways of dropping a request; safe to match inside longer messages."""
     return tuple(
-        p for p in phrases("cancel", langs) if (" " in p or _UNSPACED.search(p)) and p != "keep it"
+        p for p in phrases("cancel", langs) if (" " in p or UNSPACED.search(p)) and p != "keep it"
     )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
+
+# Scripts written without spaces between words (Thai, kana, Han).
+UNSPACED = re.compile(r"[\u0e00-\u0e7f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 
 # Arabic-Indic, Persian and Devanagari digits read as ASCII digits; Arabic letter variants
 # as the Persian forms customers type interchangeably.
