@@ -1,10 +1,12 @@
 """Load benchmark: many concurrent simulated customers through the HTTP API.
 
-    .venv/bin/python bench/load.py [--customers 200] [--concurrency 50] [--json] [--skip-pg]
+    .venv/bin/python bench/load.py [--customers 200] [--concurrency 50] [--workers 1]
+                                   [--warmup 50] [--json] [--skip-pg]
 
 Seeds a fresh database, starts `deskpilot serve` as a separate process on 127.0.0.1, and
 drives it with concurrent customers (start a conversation, then a few messages each).
-Prints sustained assistant turns per second and p50/p99 turn latency as the client sees
+After --warmup customers (not counted: first use compiles patterns and fills caches), prints
+sustained assistant turns per second and p50/p99 turn latency as the client sees
 it, for SQLite and PostgreSQL. Bounded in count and time; it stops by itself.
 """
 
@@ -32,7 +34,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
 from deskpilot.api.auth import issue_token
-from deskpilot.config import DEMO_SECRET
+from deskpilot.config import DEMO_SECRET, Settings
 from deskpilot.db import Database, upgrade
 from deskpilot.seed import seed
 
@@ -146,18 +148,27 @@ async def _drive(base: str, customers: int, concurrency: int, first_id: int) -> 
 
 
 def run(
-    url: str, label: str, customers: int, concurrency: int, model_dir: Path, workers: int
+    url: str,
+    label: str,
+    customers: int,
+    concurrency: int,
+    model_dir: Path,
+    workers: int,
+    warmup: int = 0,
 ) -> dict[str, Any]:
     db = Database(url)
     upgrade(db.engine)
-    seed(db, customers, today=datetime.now(UTC).date())
+    seed(db, customers + warmup, today=datetime.now(UTC).date())
     db.dispose()
     port = _free_port()
     proc = _start_server(url, port, model_dir, workers)
     try:
         console.print(f"[bold]{label}[/]: serving on 127.0.0.1:{port}")
-        result = asyncio.run(_drive(f"http://127.0.0.1:{port}", customers, concurrency, 1))
-        return {**result, "workers": workers}
+        base = f"http://127.0.0.1:{port}"
+        if warmup:  # first use compiles patterns and fills caches: not the sustained rate
+            asyncio.run(_drive(base, warmup, concurrency, customers + 1))
+        result = asyncio.run(_drive(base, customers, concurrency, 1))
+        return {**result, "workers": workers, "warmup_customers": warmup}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
@@ -170,10 +181,13 @@ def main() -> None:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--skip-pg", action="store_true")
     ap.add_argument("--workers", type=int, default=1, help="server processes (Redis joins them)")
+    ap.add_argument(
+        "--warmup", type=int, default=50, help="customers served before measuring (not counted)"
+    )
     args = ap.parse_args()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        model_dir = Path(tmp) / "models"
+        model_dir = Settings().model_dir  # the models' cache: trained once, shared
         results["sqlite"] = run(
             f"sqlite:///{tmp}/load.db",
             "SQLite",
@@ -181,6 +195,7 @@ def main() -> None:
             args.concurrency,
             model_dir,
             args.workers,
+            args.warmup,
         )
         if not args.skip_pg:
             name = f"deskpilot_load_{uuid.uuid4().hex[:8]}"
@@ -195,6 +210,7 @@ def main() -> None:
                     args.concurrency,
                     model_dir,
                     args.workers,
+                    args.warmup,
                 )
             finally:
                 with psycopg.connect(admin, autocommit=True) as conn:

@@ -249,6 +249,18 @@ def test_that_only_orders_that_can_be_returned_are_offered(
     assert c.orders[2] in replies[1].messages[0]
 
 
+def test_that_a_return_already_sent_back_gets_the_refund_status_not_a_refusal(
+    assistant: Assistant, db: Database
+) -> None:
+    """'I returned it, where is my money?' read as a return: the order has nothing left to
+    return and its refund is under way, so the customer hears where the refund is."""
+    c = make_customer(db, "refund_pending")
+    replies = chat(assistant, c.customer_id, "I want to return my order")
+    assert "refund.status.pending" in replies[1].keys
+    assert not any(k.startswith("refused.") for k in replies[1].keys)
+    assert executed(db, replies[0].conversation_id) == []
+
+
 def test_that_a_policy_answer_offers_to_do_it_and_does_it_on_yes(
     assistant: Assistant, db: Database
 ) -> None:

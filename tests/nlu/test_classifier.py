@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from deskpilot.errors import InvalidInput
 from deskpilot.nlu._classifier import IntentClassifier
@@ -94,9 +98,14 @@ def _examples(with_oos: bool) -> tuple[list[str], list[str]]:
     return texts, labels
 
 
+@functools.cache
+def _model_with_oos() -> IntentClassifier:
+    return IntentClassifier().fit(*_examples(with_oos=True))
+
+
 @pytest.fixture(scope="module")
 def with_oos() -> IntentClassifier:
-    return IntentClassifier().fit(*_examples(with_oos=True))
+    return _model_with_oos()
 
 
 def test_that_held_out_paraphrases_get_the_intent_they_were_trained_for(
@@ -166,3 +175,12 @@ def test_that_a_model_saved_by_another_scikit_learn_version_is_refused(
 def test_that_training_data_with_a_single_intent_is_refused() -> None:
     with pytest.raises(InvalidInput):
         IntentClassifier().fit(["where is my refund", "refund please"], ["refund", "refund"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=80))
+def test_that_one_message_is_scored_exactly_as_a_batch_would_be(text: str) -> None:
+    """predict_one takes a fast path past scikit-learn's transform; it must agree with it."""
+    scorer = _model_with_oos()._scorer
+    assert scorer is not None
+    assert np.allclose(scorer.score_one(text), scorer.scores([text])[0], atol=1e-12)

@@ -24,6 +24,9 @@ def _values(text: str, kind: str, **kw: str) -> list[object]:
         "dp100123?",
         "Bestellung 100123",
         "pedido 100123",
+        "订单DP-100123在哪里",
+        "注文DP100123はまだ届きません",
+        "주문DP-100123 어디",
     ],
 )
 def test_that_order_references_are_found_in_any_form(text: str) -> None:
@@ -130,3 +133,8 @@ def test_that_local_amounts_dates_and_digits_are_read_in_many_languages(
 def test_that_durations_are_read_in_many_languages(text: str, days: int) -> None:
     found = [e.value for e in extract(normalize(text), today=TODAY) if e.type == "days"]
     assert found == [days]
+
+
+@pytest.mark.parametrize("text", ["DP-1001234", "xdp100123", "ordernumber 1234567"])
+def test_that_longer_numbers_are_not_taken_for_order_references(text: str) -> None:
+    assert _values(text, "order_reference") == []

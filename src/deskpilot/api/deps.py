@@ -15,23 +15,23 @@ from deskpilot.errors import PermissionDenied
 from deskpilot.workspace import Workspace
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
-def _assistant(request: Request) -> Assistant:
+async def _assistant(request: Request) -> Assistant:
     return request.app.state.assistant  # type: ignore[no-any-return]
 
 
-def _workspace(request: Request) -> Workspace:
+async def _workspace(request: Request) -> Workspace:
     return request.app.state.workspace  # type: ignore[no-any-return]
 
 
-def _hub(request: Request) -> LiveHub:
+async def _hub(request: Request) -> LiveHub:
     return request.app.state.hub  # type: ignore[no-any-return]
 
 
-def _limiter(request: Request) -> RateLimiter:
+async def _limiter(request: Request) -> RateLimiter:
     return request.app.state.limiter  # type: ignore[no-any-return]
 
 
@@ -48,19 +48,19 @@ HubDep = Annotated[LiveHub, Depends(_hub)]
 LimiterDep = Annotated[RateLimiter, Depends(_limiter)]
 
 
-def _customer(
+async def _customer(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     return read_token(settings.secret_key.get_secret_value(), _bearer(authorization), "customer")
 
 
-def _agent(
+async def _agent(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> Principal:
     return read_token(settings.secret_key.get_secret_value(), _bearer(authorization), "agent")
 
 
-def _supervisor(agent: Annotated[Principal, Depends(_agent)]) -> Principal:
+async def _supervisor(agent: Annotated[Principal, Depends(_agent)]) -> Principal:
     if agent.role not in ("supervisor", "admin"):
         raise PermissionDenied("Supervisors only")
     return agent

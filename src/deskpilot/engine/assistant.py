@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from deskpilot.clock import Clock, SystemClock
@@ -60,6 +60,10 @@ def locale_for(language: str, country: str) -> str:
         except (UnknownLocaleError, ValueError):
             continue
     return "en"
+
+
+# What the understanding of a customer's message adds to its stored turn.
+TURN_UNDERSTANDING = ("language", "intent", "confidence", "commands")
 
 
 class Assistant:
@@ -217,7 +221,12 @@ class Assistant:
         )
 
     def store_turn(self, s: Any, conv: Conversation, role: str, text: str, **extra: Any) -> Turn:
-        seq = (s.scalar(select(func.max(Turn.seq)).where(Turn.conversation_id == conv.id)) or 0) + 1
+        # The next number in the conversation, computed by the INSERT itself (one round trip).
+        seq = (
+            select(func.coalesce(func.max(Turn.seq), 0) + 1)
+            .where(Turn.conversation_id == conv.id)
+            .scalar_subquery()
+        )
         row = Turn(
             conversation_id=conv.id,
             seq=seq,
@@ -242,13 +251,10 @@ class Assistant:
         now = self.clock.now()
         with self.db.transaction() as s:
             conv = s.get_one(Conversation, conv_pk, with_for_update=True)
-            customer_turn = s.get_one(Turn, turn_id)
+            understanding: dict[str, Any] = {"latency_ms": latency}
             if understood:
-                customer_turn.language = understood["language"]
-                customer_turn.intent = understood["intent"]
-                customer_turn.confidence = understood["confidence"]
-                customer_turn.commands = understood["commands"]
-            customer_turn.latency_ms = latency
+                understanding |= {k: understood[k] for k in TURN_UNDERSTANDING}
+            s.execute(update(Turn).where(Turn.id == turn_id).values(**understanding))
             for message in turn.messages:
                 self.store_turn(s, conv, "assistant", message, language=state.language)
             conv.state = state.model_dump()

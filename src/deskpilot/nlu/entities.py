@@ -36,8 +36,9 @@ class Entity:
 
 
 _ORDER = re.compile(
-    r"\b(?:dp[\s-]?|(?<=#))(\d{6})\b|\b(?:order|bestellung|order\w*|commande|"
-    r"pedido|ordine|zamówienie|objednávka|ordre|tilaus)\s*(?:nr\.?|no\.?|#)?\s*"
+    # Letters of unspaced scripts may touch the reference: '订单DP-100123在哪里'.
+    r"(?<![a-z0-9])(?:dp[\s-]?|(?<=#))(\d{6})(?![0-9])|\b(?:order|bestellung|order\w*|"
+    r"commande|pedido|ordine|zamówienie|objednávka|ordre|tilaus)\s*(?:nr\.?|no\.?|#)?\s*"
     r"(\d{6})\b",
     re.IGNORECASE,
 )

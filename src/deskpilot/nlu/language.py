@@ -13,14 +13,12 @@ is confident, or when it is written in another script altogether.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Protocol
 
-from deskpilot.nlu.text import UNSPACED
+from deskpilot.nlu.text import word_count as word_count
 
-_WORD = re.compile(r"[^\W\d_]{2,}")
 SWITCH_MIN_WORDS = 3
 SWITCH_MIN_CONFIDENCE = 0.6
 SCRIPT_SWITCH_CONFIDENCE = 0.4  # a message in another script than the conversation's
@@ -69,11 +67,6 @@ def script(text: str) -> str:
             key = name.split(" ")[0] if name else "OTHER"
         counts[key] = counts.get(key, 0) + 1
     return max(counts, key=lambda k: counts[k]) if counts else "NONE"
-
-
-def word_count(text: str) -> int:
-    """Words, counting text in unspaced scripts as about one word per two characters."""
-    return len(_WORD.findall(text)) + len(UNSPACED.findall(text)) // 2
 
 
 class LanguageIdentifier:

@@ -26,6 +26,7 @@ import yaml
 from deskpilot.nlu.text import UNSPACED
 from deskpilot.nlu.text import fold as fold
 from deskpilot.nlu.text import normalize as normalize
+from deskpilot.nlu.text import word_count as word_count
 
 LEXICON_DIR = Path(__file__).parent / "data" / "lexicon"
 LISTS = (
@@ -151,12 +152,6 @@ def contains(text: str, kind: str, langs: Iterable[str], english: bool = True) -
 def contains_any(text: str, candidates: Iterable[str]) -> bool:
     """Whether any of the given phrases occurs in the text (folded; whole words)."""
     return bool(_pattern(tuple(candidates)).search(fold(text)))
-
-
-def word_count(text: str) -> int:
-    """Words in a message; text in unspaced scripts counts about one word per 2 characters."""
-    unspaced = len(UNSPACED.findall(text))
-    return len(text.split()) + unspaced // 2
 
 
 def is_short_answer(

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from deskpilot.nlu._classifier import IntentClassifier
 
 TRAIN_DIR = Path(__file__).parent / "data" / "train"
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 
 
 def training_files(directory: Path = TRAIN_DIR) -> list[Path]:

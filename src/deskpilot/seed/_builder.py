@@ -40,7 +40,7 @@ from deskpilot.domain.policies import (
     REFUND_PAYOUT_DAYS,
     RETURN_PAUSE_DAYS,
 )
-from deskpilot.seed._names import CITIES, FIRST_NAMES, LAST_NAMES, MERCHANTS, STREETS
+from deskpilot.seed._names import BANKS, CITIES, FIRST_NAMES, LAST_NAMES, MERCHANTS, STREETS
 
 # Rough price level of each currency against the euro, for plausible amounts.
 PRICE_LEVEL = {
@@ -176,7 +176,7 @@ class CustomerBuilder:
             "payment_methods",
             customer_id=cid,
             kind=PaymentMethodKind.BANK_ACCOUNT.value,
-            label="Bank account",
+            label=_bank(self.market.country, cid),
             last4=f"{rng.randint(0, 9999):04d}",
             expires_on=None,
             is_autopay=False,
@@ -534,3 +534,10 @@ def _phone(country: str, rng: random.Random) -> str:
 
 def new_rows() -> Rows:
     return defaultdict(list)
+
+
+def _bank(country: str, customer_id: int) -> str:
+    """The bank of a customer's account (chosen without drawing from the seed's random
+    stream, so the rest of the data set stays as it was)."""
+    banks = BANKS.get(country, ["Bank"])
+    return banks[customer_id % len(banks)]

@@ -416,3 +416,34 @@ MERCHANTS: list[tuple[str, str, list[tuple[str, int]]]] = [
     ("Glow Optics", "eyewear", [("Prescription glasses", 260), ("Sunglasses", 150)]),
     ("Bookworm Books", "books", [("Cookbook", 30), ("Novel box set", 60)]),
 ]
+
+# Banks customers pay from, per market: a bank account's label is its bank's name, which
+# reads the same in every language ('Nordea ending 1234'), as banking apps show it.
+BANKS: dict[str, list[str]] = {
+    "US": ["Chase", "Wells Fargo", "Bank of America"],
+    "GB": ["Barclays", "HSBC", "Lloyds"],
+    "IE": ["AIB", "Bank of Ireland"],
+    "AU": ["CommBank", "Westpac", "ANZ"],
+    "CA": ["RBC", "TD", "Scotiabank"],
+    "NZ": ["ASB", "Kiwibank", "ANZ"],
+    "DE": ["Sparkasse", "Commerzbank", "ING"],
+    "AT": ["Erste Bank", "Raiffeisen", "BAWAG"],
+    "CH": ["UBS", "PostFinance", "Raiffeisen"],
+    "SE": ["Swedbank", "Handelsbanken", "SEB", "Nordea"],
+    "NO": ["DNB", "Nordea", "SpareBank 1"],
+    "FI": ["OP", "Nordea", "Danske Bank"],
+    "DK": ["Danske Bank", "Nordea", "Jyske Bank"],
+    "NL": ["ING", "Rabobank", "ABN AMRO"],
+    "BE": ["KBC", "Belfius", "BNP Paribas Fortis"],
+    "FR": ["BNP Paribas", "Crédit Agricole", "Société Générale"],
+    "IT": ["Intesa Sanpaolo", "UniCredit", "Fineco"],
+    "ES": ["Santander", "BBVA", "CaixaBank"],
+    "PT": ["Millennium bcp", "Caixa Geral", "Novo Banco"],
+    "PL": ["PKO BP", "mBank", "Pekao"],
+    "CZ": ["Česká spořitelna", "ČSOB", "Fio banka"],
+    "GR": ["Eurobank", "Alpha Bank", "Piraeus"],
+    "RO": ["Banca Transilvania", "BCR", "ING"],
+    "HU": ["OTP", "K&H", "Erste"],
+    "MX": ["BBVA", "Banorte", "Santander"],
+    "JP": ["MUFG", "SMBC", "Mizuho"],
+}

@@ -36,6 +36,7 @@ class OrderView(ActionOutput):
     shipped_at: datetime | None
     delivered_at: datetime | None
     items: list[ItemView]
+    returnable_quantity: int  # items not yet returned
 
 
 class InstallmentView(ActionOutput):
@@ -150,6 +151,7 @@ def order_view(o: m.Order) -> OrderView:
             )
             for i in o.items
         ],
+        returnable_quantity=sum(i.quantity - i.returned_quantity for i in o.items),
     )
 
 
