@@ -35,7 +35,8 @@ from deskpilot.nlu.text import fold
 Floats = npt.NDArray[np.float64]
 
 METHOD = (
-    "tfidf(word 1-2 with CJK/Thai character pairs + char_wb 2-5, sublinear)"
+    "tfidf(word 1-2 with letter pairs for unspaced scripts and Korean stems + char_wb 2-5,"
+    " sublinear)"
     " + LinearSVC + temperature softmax"
 )
 FORMAT_VERSION = 2

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from deskpilot.nlu._classifier import IntentClassifier
 
 TRAIN_DIR = Path(__file__).parent / "data" / "train"
+# Part of the cache key: raise it whenever features change (nlu/text.py words, fold), since
+# a cached model refers to those functions by name and would silently use the new ones.
 MODEL_VERSION = "4"
 
 
