@@ -261,6 +261,48 @@ def test_that_a_return_already_sent_back_gets_the_refund_status_not_a_refusal(
     assert executed(db, replies[0].conversation_id) == []
 
 
+@pytest.mark.parametrize(
+    ("language", "country", "message", "locale"),
+    [
+        ("de", "DE", "Ich brauche meinen Kontoauszug", "de_DE"),
+        ("ja", "JP", "今月の取引明細を送ってください", "ja_JP"),
+        ("ar", "DE", "أريد كشف حساب هذا الشهر من فضلك", "ar"),
+    ],
+)
+def test_that_a_statement_is_written_in_the_customers_language(
+    assistant: Assistant,
+    db: Database,
+    clock: Any,
+    language: str,
+    country: str,
+    message: str,
+    locale: str,
+) -> None:
+    """The document itself, not only the sentence around it, is in the customer's language:
+    the month as the locale writes it, the movements' labels from the catalog."""
+    from babel.dates import format_skeleton
+
+    c = make_customer(db, "delivered_recent", country=country, language=language)
+    replies = chat(assistant, c.customer_id, message)
+    reply = replies[-1]
+    assert any(k.startswith("document.ready.statement") for k in reply.keys), reply.keys
+    text = "\n".join(reply.messages)
+    month = format_skeleton("yMMMM", clock.now().date().replace(day=1), locale=locale)
+    assert month in text
+    assert "Balance today" not in text and "Statement " not in text
+
+
+def test_that_a_receipt_lists_the_items_in_the_customers_language(
+    assistant: Assistant, db: Database
+) -> None:
+    c = make_customer(db, "delivered_recent", country="FR")
+    replies = chat(assistant, c.customer_id, f"je voudrais le reçu de la commande {c.orders[0]}")
+    reply = replies[-1]
+    assert "document.ready.receipt" in reply.keys, reply.keys
+    text = "\n".join(reply.messages)
+    assert c.orders[0] in text and "Here is your" not in text
+
+
 def test_that_a_policy_answer_offers_to_do_it_and_does_it_on_yes(
     assistant: Assistant, db: Database
 ) -> None:

@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.dates import format_date
+from babel.dates import format_date, format_skeleton
 from babel.messages.pofile import read_po
 from babel.numbers import format_currency
 
@@ -93,6 +93,9 @@ class _Formatter(string.Formatter):
     def format_field(self, value: Any, format_spec: str) -> str:
         if isinstance(value, Mapping) and {"minor", "currency"} <= set(value):
             return format_money(value, self.locale)
+        if format_spec and isinstance(value, str) and _ISO_DATE.match(value):
+            # a CLDR skeleton such as 'yMMMM': the locale orders it ('November 2026', '2026年11月')
+            return format_skeleton(format_spec, date.fromisoformat(value), locale=self.locale)
         if isinstance(value, datetime):
             return format_date(value.date(), "long", locale=self.locale)
         if isinstance(value, date):
@@ -154,6 +157,8 @@ class Responses:
 
 
 def _item_kind(item: Mapping[str, Any]) -> str | None:
+    if item.get("line") in ("item", "movement"):
+        return f"{item['line']}_line"  # a line of a receipt or a statement
     if "reference" in item and "merchant" in item:
         return "order"
     if "due_date" in item and "outstanding" in item:
@@ -176,4 +181,6 @@ def _item_params(
         params["item"] = items[0]["name"] if items else ""
     if kind == "card":
         params["kind"] = responses.template(f"enum.card_kind.{item['kind']}", language)
+    if kind == "movement_line":
+        params["kind"] = responses.template(f"enum.ledger_kind.{item['kind']}", language)
     return params

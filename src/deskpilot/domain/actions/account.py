@@ -15,6 +15,7 @@ from deskpilot.db import models as m
 from deskpilot.domain.actions._common import account_currency, balance_minor, find_order
 from deskpilot.domain.actions._registry import ActionContext, ActionInput, ActionOutput, action
 from deskpilot.domain.actions.disputes import OPEN_DISPUTE
+from deskpilot.domain.actions.views import Amount, amount
 from deskpilot.domain.enums import (
     CardStatus,
     CustomerStatus,
@@ -66,11 +67,33 @@ class DocumentIn(ActionInput):
     )
 
 
+class DocumentLine(ActionOutput):
+    """One line of a document: an item bought (receipt) or a movement (statement)."""
+
+    line: Literal["item", "movement"]
+    amount: Amount
+    name: str | None = None  # item
+    quantity: int | None = None  # item
+    booked_on: date | None = None  # movement
+    kind: str | None = None  # movement: a LedgerKind
+
+
 class DocumentOut(ActionOutput):
+    """A document as plain text (``content``) and as data, so a reply can word it in the
+    customer's language."""
+
     title: str
     filename: str
     media_type: str
     content: str
+    kind: Literal["receipt", "statement"]
+    lines: list[DocumentLine]
+    reference: str | None = None  # receipt
+    merchant: str | None = None  # receipt
+    purchased_on: date | None = None  # receipt
+    total: Amount | None = None  # receipt
+    month_start: date | None = None  # statement
+    balance: Amount | None = None  # statement
 
 
 class CloseAccountIn(ActionInput):
@@ -152,15 +175,30 @@ def _receipt(ctx: ActionContext, reference: str) -> DocumentOut:
         f"Date: {order.purchased_at.date().isoformat()}",
         "",
     ]
+    items = []
     for item in order.items:
         price = Money(item.unit_price_minor * item.quantity, order.currency)
         lines.append(f"{item.quantity} x {item.name}  {price.format()}")
+        items.append(
+            DocumentLine(
+                line="item",
+                name=item.name,
+                quantity=item.quantity,
+                amount=amount(price.minor, order.currency),
+            )
+        )
     lines += ["", f"Total: {Money(order.total_minor, order.currency).format()}"]
     return DocumentOut(
         title=f"Receipt {order.reference}",
         filename=f"receipt-{order.reference}.txt",
         media_type="text/plain",
         content="\n".join(lines),
+        kind="receipt",
+        lines=items,
+        reference=order.reference,
+        merchant=order.merchant.name,
+        purchased_on=order.purchased_at.date(),
+        total=amount(order.total_minor, order.currency),
     )
 
 
@@ -185,12 +223,25 @@ def _statement(ctx: ActionContext, month: str | None) -> DocumentOut:
         f"{e.created_at.date().isoformat()}  {e.kind:<14} {Money(e.amount_minor, cur).format()}"
         for e in rows
     ] or ["No movements this month."]
-    lines += ["", f"Balance today: {Money(balance_minor(ctx), cur).format()}"]
+    balance = balance_minor(ctx)
+    lines += ["", f"Balance today: {Money(balance, cur).format()}"]
     return DocumentOut(
         title=f"Statement {month}",
         filename=f"statement-{month}.txt",
         media_type="text/plain",
         content="\n".join(lines),
+        kind="statement",
+        lines=[
+            DocumentLine(
+                line="movement",
+                booked_on=e.created_at.date(),
+                kind=e.kind,
+                amount=amount(e.amount_minor, cur),
+            )
+            for e in rows
+        ],
+        month_start=start.date(),
+        balance=amount(balance, cur),
     )
 
 
