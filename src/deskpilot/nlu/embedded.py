@@ -7,7 +7,6 @@ answers to the question the assistant asked.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Protocol
 
 from deskpilot.engine.commands import (
@@ -30,7 +29,7 @@ from deskpilot.nlu import lexicon as lx
 from deskpilot.nlu.entities import Entity, extract
 from deskpilot.nlu.language import LanguageIdentifier
 from deskpilot.nlu.slot_answers import resolve_answer
-from deskpilot.nlu.text import UNSPACED
+from deskpilot.nlu.text import HANGUL, UNSPACED
 
 OUT_OF_SCOPE = "out_of_scope"
 # Intents that start a flow: exactly the flows defined in engine/flows/*.yaml.
@@ -258,16 +257,13 @@ class EmbeddedUnderstanding:
         return None
 
 
-_HANGUL = re.compile(r"[\uac00-\ud7a3]")
-
-
 def _long_enough(part: str) -> bool:
     """A part of a message that can be a request of its own: three words, or two that
     carry more, in Korean (words with their particles: '카드를 잃어버렸어요') or in
     unspaced scripts ('我的卡丢了'), as against 'I lost my card'."""
     words = lx.word_count(part)
     return words >= 3 or (
-        words == 2 and (len(_HANGUL.findall(part)) >= 6 or len(UNSPACED.findall(part)) >= 5)
+        words == 2 and (len(HANGUL.findall(part)) >= 6 or len(UNSPACED.findall(part)) >= 5)
     )
 
 

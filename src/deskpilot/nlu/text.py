@@ -61,7 +61,8 @@ def _mark_ranges() -> str:
 _MARKS = _mark_ranges()
 _WORD = re.compile(rf"(?:\w|[{_MARKS}])+")
 _UNSPACED_RUN = re.compile(rf"{UNSPACED.pattern}+")
-_HANGUL_WORD = re.compile(r"[\uac00-\ud7a3]{3,6}$")  # longer: words typed without spaces
+HANGUL = re.compile(r"[\uac00-\ud7a3]")  # Korean syllables
+_HANGUL_WORD = re.compile(rf"{HANGUL.pattern}{{3,6}}$")  # longer: words typed without spaces
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CLUSTER = re.compile(rf".[{_MARKS}]*")  # a letter with the marks written on it
 
