@@ -40,6 +40,19 @@ class Settings(BaseSettings):
         default=Path(".deskpilot/models"),
         description="Where trained intent models are cached",
     )
+    review_sample_rate: float = Field(
+        default=0.1, ge=0, le=1, description="Share of unflagged conversations sampled for review"
+    )
+    productive_hours_per_agent_month: float = Field(
+        default=140.0, gt=0, description="Hours a full-time agent spends on contacts per month"
+    )
+    cost_per_human_contact: float = Field(
+        default=6.0, ge=0, description="What a contact handled by a person costs (currency below)"
+    )
+    cost_per_assistant_conversation: float = Field(
+        default=0.25, ge=0, description="What a conversation the assistant resolves costs"
+    )
+    cost_currency: str = Field(default="EUR", min_length=3, max_length=3)
 
     @model_validator(mode="after")
     def _no_demo_secret_in_production(self) -> Settings:

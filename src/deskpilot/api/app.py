@@ -12,9 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from deskpilot.api import routes_agent, routes_customer
+from deskpilot.analytics import AlertLog
+from deskpilot.api import routes_agent, routes_analytics, routes_customer
 from deskpilot.api.limits import RateLimiter
 from deskpilot.api.live import LiveHub
+from deskpilot.api.metrics import RequestTimer, count_error
+from deskpilot.api.metrics import router as metrics_router
 from deskpilot.config import Settings
 from deskpilot.engine.assistant import Assistant
 from deskpilot.errors import DeskPilotError
@@ -47,14 +50,20 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.settings = settings
     app.state.assistant = assistant
     assistant.max_message_chars = settings.max_message_chars
+    assistant.review_sample_rate = settings.review_sample_rate
     app.state.hub = _hub(settings)
     app.state.workspace = Workspace(assistant, app.state.hub)
     app.state.limiter = RateLimiter(settings.messages_per_minute)
+    app.state.alert_log = AlertLog()
     app.include_router(routes_customer.router)
     app.include_router(routes_customer.ui_router)
     app.include_router(routes_agent.router)
+    app.include_router(routes_analytics.router)
     _errors(app)
     _pages(app)
+    # Operations: Prometheus metrics at /metrics and a timer around every HTTP request.
+    app.include_router(metrics_router)
+    app.add_middleware(RequestTimer)
     return app
 
 
@@ -79,10 +88,12 @@ def app_from_settings() -> FastAPI:
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(DeskPilotError)
     async def _domain(_: Request, exc: DeskPilotError) -> JSONResponse:
+        count_error(exc.code)
         return JSONResponse(exc.to_dict(), status_code=STATUS.get(exc.code, 400))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        count_error("invalid_input")
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc'][1:])}: {e['msg']}" for e in exc.errors()[:5]
         )
@@ -93,6 +104,7 @@ def _errors(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
+        count_error("internal_error")
         return JSONResponse(
             {
                 "code": "internal_error",
@@ -110,7 +122,7 @@ def _pages(app: FastAPI) -> None:
     def _home() -> RedirectResponse:
         return RedirectResponse("/agent")
 
-    for page in ("chat", "agent", "supervisor"):
+    for page in ("chat", "agent", "supervisor", "dashboard"):
         app.add_api_route(f"/{page}", _page(page), include_in_schema=False, methods=["GET"])
 
     @app.get("/healthz", include_in_schema=False)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, WebSocket
 
 from deskpilot.api.auth import issue_token, read_token
 from deskpilot.api.deps import CurrentAgent, CurrentSupervisor, SettingsDep, WorkspaceDep
+from deskpilot.api.metrics import count_agent_message
 from deskpilot.api.routes_customer import _pump
 from deskpilot.api.schemas import ActionIn, CloseIn, LoginIn, MessageIn, TokenOut
 from deskpilot.errors import DeskPilotError
@@ -54,6 +55,7 @@ def reply(
     conversation_id: str, body: MessageIn, agent: CurrentAgent, workspace: WorkspaceDep
 ) -> dict[str, str]:
     workspace.reply(agent.id, conversation_id, body.text)
+    count_agent_message()
     return {"status": "sent"}
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from sqlalchemy import select
 
+from deskpilot.analytics import facts
 from deskpilot.api.auth import read_token
 from deskpilot.api.deps import AssistantDep, CurrentCustomer, HubDep, LimiterDep, SettingsDep
+from deskpilot.api.metrics import count_assistant_messages, count_conversation, count_reply
 from deskpilot.api.schemas import MessageIn, RatingIn, ReplyOut
 from deskpilot.db import models as m
 from deskpilot.engine.assistant import Reply
@@ -49,7 +51,10 @@ def _out(reply: Reply) -> ReplyOut:
 @router.post("", response_model=ReplyOut)
 def start_conversation(customer: CurrentCustomer, assistant: AssistantDep) -> ReplyOut:
     """Open a conversation; the greeting says it is an AI and how to reach a person."""
-    return _out(assistant.start(customer.id, channel="web"))
+    reply = assistant.start(customer.id, channel="web")
+    count_conversation("started")
+    count_assistant_messages(len(reply.messages))
+    return _out(reply)
 
 
 @router.post("/{conversation_id}/messages", response_model=ReplyOut)
@@ -67,6 +72,7 @@ def send_message(
         raise InvalidInput(f"A message can be at most {settings.max_message_chars} characters")
     limiter.check(customer.id)
     reply = assistant.handle(conversation_id, customer.id, body.text)
+    count_reply(reply)
     topic = f"conversation:{conversation_id}"
     hub.publish(topic, {"type": "message", "role": "customer", "text": body.text})
     for text in reply.messages:
@@ -92,7 +98,9 @@ def get_conversation(
 def end_conversation(
     conversation_id: str, customer: CurrentCustomer, assistant: AssistantDep
 ) -> dict[str, str]:
-    return {"status": assistant.end(conversation_id, customer.id)}
+    status = assistant.end(conversation_id, customer.id)
+    count_conversation("ended")
+    return {"status": status}
 
 
 @router.post("/{conversation_id}/rating")
@@ -114,6 +122,8 @@ def rate_conversation(
         if conv.csat_score is not None:
             raise PolicyRefused("This conversation was already rated", rule="ticket")
         conv.csat_score, conv.csat_comment = body.score, body.comment or None
+        facts.rated(s, conv, body.score)
+    count_conversation("rated")
     return {"score": body.score}
 
 

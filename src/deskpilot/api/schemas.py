@@ -54,3 +54,10 @@ class ErrorOut(BaseModel):
     code: str
     message: str
     rule: str | None = None
+
+
+class ReviewIn(_In):
+    conversation_id: str = Field(min_length=1, max_length=36)
+    severity: str = Field(min_length=1, max_length=12)
+    categories: list[str] = Field(default_factory=list, max_length=20)
+    notes: str = Field(default="", max_length=4000)

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -80,16 +84,37 @@ def serve(
         if not settings.redis_url:
             console.print("[red]Several workers need DESKPILOT_REDIS_URL for live updates.[/]")
             raise typer.Exit(2)
-        uvicorn.run(
-            "deskpilot.api.app:app_from_settings",
-            factory=True,
-            host=h,
-            port=p,
-            workers=n,
-            log_level="warning",
-        )
+        with _shared_metrics_dir():
+            uvicorn.run(
+                "deskpilot.api.app:app_from_settings",
+                factory=True,
+                host=h,
+                port=p,
+                workers=n,
+                log_level="warning",
+            )
         return
     uvicorn.run(app, host=h, port=p, log_level="warning")
+
+
+@contextlib.contextmanager
+def _shared_metrics_dir() -> Iterator[None]:
+    """A fresh directory where every worker writes its Prometheus metrics, so that /metrics
+    on any of them reports the whole service; removed when the workers have stopped. The
+    workers are new processes, so they see the variable from their first import. A directory
+    the operator chose is used as it is and kept."""
+    from deskpilot.api.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        yield
+        return
+    path = tempfile.mkdtemp(prefix="deskpilot-metrics-")
+    os.environ[MULTIPROC_ENV] = path
+    try:
+        yield
+    finally:
+        del os.environ[MULTIPROC_ENV]
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def register(app: typer.Typer) -> None:

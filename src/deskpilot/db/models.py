@@ -14,6 +14,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -327,6 +329,9 @@ class Conversation(Base):
     assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
     csat_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     csat_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Written each turn at no extra cost; copied into ConversationFacts when it ends.
+    topic_order: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    first_response_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Turn(Base):
@@ -378,3 +383,54 @@ class Agent(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Review(Base):
+    """A reviewer's verdict on one conversation: was there an error, and how severe."""
+
+    __tablename__ = "reviews"
+    id: Mapped[int] = _pk()
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), unique=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("agents.id"))
+    handled_by: Mapped[str] = mapped_column(String(12))  # assistant, human, unattended
+    severity: Mapped[str] = mapped_column(String(12))  # none, minor, major, critical
+    categories: Mapped[list[str]] = mapped_column(JSON)
+    notes: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ConversationFacts(Base):
+    """One narrow row per conversation for analytics (see analytics/facts.py).
+
+    The dashboard scans this table, never the wide conversations with their state.
+    """
+
+    __tablename__ = "conversation_facts"
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    language: Mapped[str] = mapped_column(String(8))
+    market: Mapped[str] = mapped_column(String(2))
+    channel: Mapped[str] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    topic_order: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    handled_by: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    handoff_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_handoff_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    first_response_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    human_first_response_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    resolution_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    handling_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
+    csat_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    repeat_contact: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    review_status: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    review_priority: Mapped[float | None] = mapped_column(Float, nullable=True)
+    review_flags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+
+    __table_args__ = (
+        Index("ix_conversation_facts_started_at", "started_at"),
+        Index("ix_conversation_facts_customer_ended", "customer_id", "ended_at"),
+        Index("ix_conversation_facts_review", "review_status", "review_priority"),
+    )

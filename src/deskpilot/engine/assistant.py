@@ -18,6 +18,7 @@ from babel import Locale, UnknownLocaleError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from deskpilot.analytics import facts
 from deskpilot.clock import Clock, SystemClock
 from deskpilot.db.engine import Database
 from deskpilot.db.models import Conversation, Customer, Handoff, Turn
@@ -88,6 +89,7 @@ class Assistant:
         self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
         self.wait_estimate: Callable[[], int | None] | None = None
         self.max_message_chars = MAX_MESSAGE_CHARS
+        self.review_sample_rate = facts.DEFAULT_SAMPLE_RATE
 
     # -- conversations --------------------------------------------------------------------
     def start(self, customer_id: int, channel: str = "chat") -> Reply:
@@ -111,6 +113,7 @@ class Assistant:
             )
             s.add(conv)
             s.flush()
+            facts.started(s, conv, customer)
             turn = self._builder(conv, customer, state, "")
             turn.say("greeting.disclosure")
             self.store_turn(s, conv, "assistant", turn.messages[0], language=language)
@@ -181,7 +184,7 @@ class Assistant:
                 conv.resolution = conv.resolution or (
                     "handed_off" if conv.handoff_reason else "assistant"
                 )
-                conv.ended_at = self.clock.now()
+                facts.finished(s, conv, self.clock.now(), self.review_sample_rate)
             return conv.status
 
     def transcript(self, conversation_id: str, customer_id: int) -> list[dict[str, Any]]:
@@ -261,9 +264,11 @@ class Assistant:
             conv.language = state.language
             conv.last_intent = state.last_intent or conv.last_intent
             conv.updated_at = now
+            facts.replied(conv, latency, conv.state)
             if turn.handoff and not conv.handoff_reason:
                 conv.status = "handed_off"
                 conv.handoff_reason = turn.handoff
+                facts.handed_off(s, conv, now, turn.handoff)
                 s.add(
                     Handoff(
                         conversation_id=conv.id,
@@ -277,8 +282,9 @@ class Assistant:
                         ticket_id=turn.ticket_id,
                     )
                 )
-            if "goodbye.reply" in turn.keys and not state.handed_off:
-                conv.status, conv.resolution, conv.ended_at = "resolved", "assistant", now
+            if "goodbye.reply" in turn.keys and not state.handed_off and conv.ended_at is None:
+                conv.status, conv.resolution = "resolved", "assistant"
+                facts.finished(s, conv, now, self.review_sample_rate)
             return conv.status
 
 

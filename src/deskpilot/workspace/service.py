@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from deskpilot.analytics import facts
 from deskpilot.api.auth import hash_password, verify_password
 from deskpilot.api.live import LiveHub
 from deskpilot.db import models as m
@@ -160,6 +161,7 @@ class Workspace:
             handoff.status, handoff.claimed_by = "claimed", agent_id
             handoff.claimed_at = self.assistant.clock.now()
             conv.assigned_agent_id = agent_id
+            facts.claimed(s, conv, handoff.claimed_at)
         self.hub.publish(
             f"conversation:{public_id}",
             {"type": "status", "status": "agent_joined", "agent": agent.display_name},
@@ -233,6 +235,7 @@ class Workspace:
         with self.db.transaction() as s:
             conv, _ = self._owned(s, agent_id, public_id)
             self.assistant.store_turn(s, conv, "agent", text)
+            facts.agent_replied(s, conv, self.assistant.clock.now())
         self.hub.publish(
             f"conversation:{public_id}",
             {"type": "message", "role": "agent", "text": text, "author": agent.display_name},
@@ -257,6 +260,7 @@ class Workspace:
             conv, handoff = self._owned(s, agent_id, public_id)
             handoff.status, handoff.closed_at = "closed", self.assistant.clock.now()
             handoff.resolution_code = "handed_back"
+            facts.handoff_closed(s, conv, handoff, handoff.closed_at)
             state = DialogueState.model_validate(conv.state)
             state.handed_off, state.handoff_reason, state.refused = False, None, None
             state.misunderstandings = 0
@@ -287,6 +291,8 @@ class Workspace:
                 resolution_code,
             )
             conv.status, conv.resolution, conv.ended_at = "closed", resolution_code, now
+            facts.handoff_closed(s, conv, handoff, now)
+            facts.finished(s, conv, now, self.assistant.review_sample_rate)
         self.hub.publish(f"conversation:{public_id}", {"type": "status", "status": "closed"})
         self.hub.publish("queue", {"type": "queue"})
 

@@ -1,0 +1,77 @@
+"""Small statistics: Wilson intervals, mean intervals, percentiles like percentile_cont."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+from scipy import stats
+
+from deskpilot.analytics.schema import Quantiles, Rate
+
+Z95 = 1.959963984540054
+
+
+def rate(count: int, total: int) -> Rate:
+    """``count`` of ``total`` with a 95 % Wilson score interval."""
+    if total <= 0:
+        return Rate(count=count, total=total, rate=None, low=None, high=None)
+    p = count / total
+    denom = 1 + Z95**2 / total
+    centre = (p + Z95**2 / (2 * total)) / denom
+    half = Z95 * math.sqrt(p * (1 - p) / total + Z95**2 / (4 * total**2)) / denom
+    return Rate(
+        count=count,
+        total=total,
+        rate=round(p, 4),
+        low=round(max(0.0, centre - half), 4),
+        high=round(min(1.0, centre + half), 4),
+    )
+
+
+def mean_interval(n: int, total: float, squares: float) -> tuple[float | None, ...]:
+    """Mean and its 95 % t interval from the count, sum and sum of squares."""
+    if n <= 0:
+        return None, None, None
+    mean = total / n
+    if n == 1:
+        return round(mean, 3), None, None
+    variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    half = float(stats.t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
+    return round(mean, 3), round(mean - half, 3), round(mean + half, 3)
+
+
+def percentile(ordered: Sequence[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not ordered:
+        return None
+    position = fraction * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+def quantiles(n: int, median: float | None, p90: float | None, mean: float | None) -> Quantiles:
+    def r(x: float | None) -> float | None:
+        return None if x is None else round(float(x), 3)
+
+    return Quantiles(n=n, median=r(median), p90=r(p90), mean=r(mean))
+
+
+def two_proportion_z(a: int, n_a: int, b: int, n_b: int) -> float:
+    """z of the difference a/n_a - b/n_b under the pooled null (0 when undefined)."""
+    if n_a == 0 or n_b == 0:
+        return 0.0
+    pooled = (a + b) / (n_a + n_b)
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    return 0.0 if se == 0 else (a / n_a - b / n_b) / se
+
+
+def welch_t(
+    mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_b: int
+) -> float:
+    """Welch's t of mean_a - mean_b (0 when undefined)."""
+    if n_a < 2 or n_b < 2:
+        return 0.0
+    se = math.sqrt(var_a / n_a + var_b / n_b)
+    return 0.0 if se == 0 else (mean_a - mean_b) / se
