@@ -5,8 +5,9 @@
 
 Creates a fresh database ``deskpilot_dashboard_bench`` on the server (dropped first),
 migrates it, and fills it inside PostgreSQL (generate_series, no Python round trips):
-50,000 customers and N conversations (with a state as large as a real one) over 90 days in 35 languages and 26 markets, with
-realistic shares of handoffs, agent handling, ratings, repeat contacts and reviews. Then
+50,000 customers and N conversations (each with a state as large as a real one) over
+90 days in 35 languages and 26 markets, with realistic shares of handoffs, agent
+handling, ratings, repeat contacts and reviews. Then
 it computes the whole dashboard (`deskpilot.analytics.compute_dashboard`, the same call
 the web page makes) for several periods and slices, three times each, and prints the
 time of each run. The issue's goal: under 2 seconds over 1,000,000 conversations.
@@ -32,8 +33,60 @@ from deskpilot.domain.markets import MARKETS
 console = Console(stderr=True)
 DB_NAME = "deskpilot_dashboard_bench"
 END = datetime(2026, 11, 22, tzinfo=UTC)
-LANGS = ["en", "de", "fr", "es", "it", "nl", "sv", "da", "nb", "fi", "pl", "cs", "sk", "hu", "ro", "el", "pt", "tr", "ar", "he", "hi", "ur", "bn", "ta", "th", "vi", "id", "ms", "ja", "ko", "zh", "ru", "uk", "fa", "sw"]
-INTENTS = ["order_status", "refund_status", "report_return", "extend_due_date", "card_lost_stolen", "unrecognized_charge", "payment_options", "pay_installment", "change_autopay", "human_handoff", "open_dispute", "cancel_order", "fee_question", "account_close", "statement_request"]
+LANGS = [
+    "en",
+    "de",
+    "fr",
+    "es",
+    "it",
+    "nl",
+    "sv",
+    "da",
+    "nb",
+    "fi",
+    "pl",
+    "cs",
+    "sk",
+    "hu",
+    "ro",
+    "el",
+    "pt",
+    "tr",
+    "ar",
+    "he",
+    "hi",
+    "ur",
+    "bn",
+    "ta",
+    "th",
+    "vi",
+    "id",
+    "ms",
+    "ja",
+    "ko",
+    "zh",
+    "ru",
+    "uk",
+    "fa",
+    "sw",
+]
+INTENTS = [
+    "order_status",
+    "refund_status",
+    "report_return",
+    "extend_due_date",
+    "card_lost_stolen",
+    "unrecognized_charge",
+    "payment_options",
+    "pay_installment",
+    "change_autopay",
+    "human_handoff",
+    "open_dispute",
+    "cancel_order",
+    "fee_question",
+    "account_close",
+    "statement_request",
+]
 
 # A state as large as a real one (~350 bytes): the dashboard must not depend on it.
 STATE = (
@@ -128,8 +181,9 @@ def fill(db: Database, n: int) -> None:
             text(
                 "INSERT INTO reviews (conversation_id, reviewer_id, handled_by, severity,"
                 " categories, notes, created_at)"
-                " SELECT conversation_id, 1, handled_by, (ARRAY['none','none','none','none','minor',"
-                "'minor','major','critical'])[1 + floor(random() * 8)::int], '[]', '', now()"
+                " SELECT conversation_id, 1, handled_by,"
+                " (ARRAY['none','none','none','none','minor','minor','major','critical'])"
+                "[1 + floor(random() * 8)::int], '[]', '', now()"
                 " FROM conversation_facts WHERE review_status = 'reviewed'"
                 " AND handled_by IS NOT NULL"
             )
@@ -140,9 +194,7 @@ def fill(db: Database, n: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--conversations", type=int, default=1_000_000)
-    ap.add_argument(
-        "--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-    )
+    ap.add_argument("--admin-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     admin = create_engine(args.admin_url, isolation_level="AUTOCOMMIT")
@@ -155,7 +207,9 @@ def main() -> None:
     upgrade(db.engine)
     t0 = time.perf_counter()
     fill(db, args.conversations)
-    console.print(f"filled {args.conversations:,} conversations in {time.perf_counter() - t0:.0f} s")
+    console.print(
+        f"filled {args.conversations:,} conversations in {time.perf_counter() - t0:.0f} s"
+    )
     settings = Settings(database_url=url)
     cases = {
         "all 90 days": Filters(start=END - timedelta(days=90), end=END),
