@@ -51,6 +51,7 @@ def recount(db: Database, start: datetime, end: datetime) -> Recount:
         reviews = {r.conversation_id: r for r in s.scalars(select(m.Review))}
         everyone = s.scalars(select(m.Conversation)).all()
     r = Recount(conversations=len(convs))
+    topic = {c.id: _topic(c, turns[c.id]) for c in everyone}
     for c in convs:
         hs = handoffs[c.id]
         who = "human" if any(h.claimed_by for h in hs) else "unattended" if hs else "assistant"
@@ -68,7 +69,7 @@ def recount(db: Database, start: datetime, end: datetime) -> Recount:
         _times(r, who, turns[c.id], hs)
         if c.csat_score is not None:
             r.csat[who].append(c.csat_score)
-        if _came_back(c, everyone):
+        if _came_back(c, everyone, topic):
             r.repeats[who] += 1
         if c.id in reviews:
             r.severities[who][reviews[c.id].severity] += 1
@@ -94,7 +95,15 @@ def _times(r: Recount, who: str, turns: list[m.Turn], hs: list[m.Handoff]) -> No
         )
 
 
-def _came_back(c: m.Conversation, everyone: Any) -> bool:
+def _topic(c: m.Conversation, turns: list[m.Turn]) -> str | None:
+    """The flow that ran last, else what the customer first asked (e.g. for a person)."""
+    if c.last_intent:
+        return c.last_intent
+    asked = [t.intent for t in turns if t.role == "customer" and t.intent not in (None, "oos")]
+    return asked[0] if asked else None
+
+
+def _came_back(c: m.Conversation, everyone: Any, topic: dict[int, str | None]) -> bool:
     assert c.ended_at is not None
     for other in everyone:
         if other.id == c.id or other.customer_id != c.customer_id:
@@ -103,7 +112,7 @@ def _came_back(c: m.Conversation, everyone: Any) -> bool:
             continue
         if other.ended_at is None:
             continue  # its topic is counted when it ends
-        same_intent = c.last_intent is not None and other.last_intent == c.last_intent
+        same_intent = topic[c.id] is not None and topic[other.id] == topic[c.id]
         same_order = c.topic_order is not None and other.topic_order == c.topic_order
         if same_intent or same_order:
             return True

@@ -67,7 +67,14 @@ def _a_known_day(db: Database, url: str, clock: Any) -> dict[str, str]:
     """Two assistant chats (the second a repeat of the first), one an agent handled,
     one where the customer left before an agent came, one still open."""
     a, b, c, d = (make_customer(db, "in_transit", seed=s) for s in (1, 2, 3, 4))
-    sup, alex = _agent(url, "sam", "super-pass-1"), _agent(url, "alex", "agent-pass-1")
+    with _agent(url, "sam", "super-pass-1") as sup, _agent(url, "alex", "agent-pass-1") as alex:
+        return _chats(url, clock, (a, b, c, d), sup, alex)
+
+
+def _chats(
+    url: str, clock: Any, customers: Any, sup: httpx.Client, alex: httpx.Client
+) -> dict[str, str]:
+    a, b, c, d = customers
     convs: dict[str, str] = {}
     with _customer(url, a.customer_id) as ca:
         convs["first"] = _chat(ca, "where is my parcel?")

@@ -161,3 +161,55 @@ def test_that_the_chat_renders_the_customers_script_and_direction(
         target = Path(os.environ["DESKPILOT_SCREENSHOTS"])
         target.mkdir(parents=True, exist_ok=True)
         shutil.copy(shot, target / shot.name)
+
+
+@pytest.fixture
+def analytics_served(sqlite_db: Database, understanding: object) -> Iterator[Any]:
+    """The service on a clock two hours behind the browser's, so a known day of
+    conversations falls inside the dashboard's 'last 24 hours'."""
+    from datetime import UTC, datetime, timedelta
+
+    from deskpilot.api import create_app
+    from deskpilot.config import Settings
+    from deskpilot.engine.assistant import Assistant
+
+    clock = FixedClock(datetime.now(UTC) - timedelta(hours=2))
+    app = create_app(
+        Settings(database_url=sqlite_db.url), Assistant(sqlite_db, understanding, clock=clock)
+    )  # type: ignore[arg-type]
+    app.state.workspace.create_agent("alex", "agent-pass-1", "agent", "Alex")
+    app.state.workspace.create_agent("sam", "super-pass-1", "supervisor", "Sam")
+    with LiveServer(app) as server:
+        yield server, clock
+
+
+def test_that_a_supervisor_sees_the_dashboard_and_filters_it(
+    browser: Any, analytics_served: Any, sqlite_db: Database, tmp_path: Path
+) -> None:
+    from tests.analytics.test_dashboard import _a_known_day
+
+    server, clock = analytics_served
+    _a_known_day(sqlite_db, server.url, clock)
+    page = browser.new_page(viewport={"width": 1280, "height": 1600})
+    page.goto(f"{server.url}/dashboard")
+    page.fill("#username", "sam")
+    page.fill("#password", "super-pass-1")
+    page.click("#login button[type=submit]")
+    page.wait_for_function("document.querySelector('#conversations').textContent.trim() === '5'")
+    assert page.inner_text("#automation-rate").startswith("50")  # 2 of 4 ended, no person
+    assert page.inner_text("#csat-assistant").startswith("4.5")
+    assert page.inner_text("#csat-human").startswith("2")
+    page.wait_for_selector(".chart[data-name=volume] svg")
+    page.wait_for_selector("table[data-table=by_language] tbody tr")
+    # A slice: one intent's conversations only.
+    page.wait_for_selector("#intent option[value=human_agent]", state="attached")
+    page.select_option("#intent", "human_agent")
+    page.wait_for_function("document.querySelector('#conversations').textContent.trim() === '2'")
+    assert page.inner_text("#automation-rate").startswith("0")
+    shot = tmp_path / "dashboard.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    if os.environ.get("DESKPILOT_SCREENSHOTS"):
+        target = Path(os.environ["DESKPILOT_SCREENSHOTS"])
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copy(shot, target / shot.name)

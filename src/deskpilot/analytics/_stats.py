@@ -5,8 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from scipy import stats
-
 from deskpilot.analytics.schema import Quantiles, Rate
 
 Z95 = 1.959963984540054
@@ -29,16 +27,22 @@ def rate(count: int, total: int) -> Rate:
     )
 
 
-def mean_interval(n: int, total: float, squares: float) -> tuple[float | None, ...]:
-    """Mean and its 95 % t interval from the count, sum and sum of squares."""
+def mean_interval(
+    n: int, total: float, squares: float, bounds: tuple[float, float] = (1.0, 5.0)
+) -> tuple[float | None, ...]:
+    """Mean and its 95 % t interval from the count, sum and sum of squares, kept inside
+    the scale's ``bounds`` (a few ratings give wide intervals)."""
     if n <= 0:
         return None, None, None
     mean = total / n
     if n == 1:
         return round(mean, 3), None, None
     variance = max(0.0, (squares - n * mean * mean) / (n - 1))
+    from scipy import stats  # here: importing scipy.stats costs half a second
+
     half = float(stats.t.ppf(0.975, n - 1)) * math.sqrt(variance / n)
-    return round(mean, 3), round(mean - half, 3), round(mean + half, 3)
+    low, high = max(bounds[0], mean - half), min(bounds[1], mean + half)
+    return round(mean, 3), round(low, 3), round(high, 3)
 
 
 def percentile(ordered: Sequence[float], fraction: float) -> float | None:

@@ -122,7 +122,8 @@ def finished(s: Session, conv: m.Conversation, now: datetime, sample_rate: float
     """Record how the conversation ended; mark repeats; decide whether to review it."""
     conv.ended_at = conv.ended_at or now
     f = _facts(s, conv)
-    f.ended_at, f.language, f.intent = conv.ended_at, conv.language, conv.last_intent
+    f.ended_at, f.language = conv.ended_at, conv.language
+    f.intent = conv.last_intent or _first_understood_intent(s, conv.id)
     f.topic_order, f.first_response_seconds = conv.topic_order, conv.first_response_seconds
     f.handled_by = handled_by(f)
     f.resolution_seconds = _seconds(conv.ended_at - conv.started_at)
@@ -138,6 +139,21 @@ def finished(s: Session, conv: m.Conversation, now: datetime, sample_rate: float
         else:
             _flag(s.get_one(m.ConversationFacts, earlier_id), {flag})
     _sample(s, f, flags, sample_rate)
+
+
+def _first_understood_intent(s: Session, conversation_id: int) -> str | None:
+    """What the customer first asked, when no flow ran (a request for a person)."""
+    return s.scalar(
+        select(m.Turn.intent)
+        .where(
+            m.Turn.conversation_id == conversation_id,
+            m.Turn.role == "customer",
+            m.Turn.intent.is_not(None),
+            m.Turn.intent != "oos",
+        )
+        .order_by(m.Turn.seq)
+        .limit(1)
+    )
 
 
 def rated(s: Session, conv: m.Conversation, score: int) -> None:

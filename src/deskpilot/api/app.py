@@ -55,6 +55,7 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     app.state.workspace = Workspace(assistant, app.state.hub)
     app.state.limiter = RateLimiter(settings.messages_per_minute)
     app.state.alert_log = AlertLog()
+    app.state.dashboard_cache = routes_analytics.DashboardCache()
     app.include_router(routes_customer.router)
     app.include_router(routes_customer.ui_router)
     app.include_router(routes_agent.router)

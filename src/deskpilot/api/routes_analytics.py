@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
@@ -53,6 +54,30 @@ def _utc(t: datetime) -> datetime:
 _Text = Annotated[str | None, Query(max_length=40)]
 
 
+class DashboardCache:
+    """The last few dashboards, for 15 seconds: one page refresh asks for the same
+    figures once for the headline and again for each chart and table."""
+
+    def __init__(self, ttl: float = 15.0, size: int = 32) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, Dashboard]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def get(self, key: str, compute: Any) -> Dashboard:
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        async with lock:  # concurrent requests for the same figures compute them once
+            hit = self._entries.get(key)
+            if hit and time.monotonic() - hit[0] < self.ttl:
+                return hit[1]
+            dashboard: Dashboard = await compute()
+            if len(self._entries) >= self.size:
+                oldest = min(self._entries, key=lambda k: self._entries[k][0])
+                self._entries.pop(oldest)
+                self._locks.pop(oldest, None)
+            self._entries[key] = (time.monotonic(), dashboard)
+            return dashboard
+
+
 async def _dashboard(
     request: Request,
     settings: SettingsDep,
@@ -65,7 +90,12 @@ async def _dashboard(
     channel: str | None,
 ) -> Dashboard:
     f = filters_from(start, end, language, market, intent, channel, datetime.now(UTC))
-    dashboard = await asyncio.to_thread(compute_dashboard, assistant.db, f, settings)
+
+    async def compute() -> Dashboard:
+        return await asyncio.to_thread(compute_dashboard, assistant.db, f, settings)
+
+    cache: DashboardCache = request.app.state.dashboard_cache
+    dashboard = await cache.get(f.model_dump_json(), compute)
     request.app.state.alert_log.announce(dashboard.alerts)
     return dashboard
 
