@@ -1,0 +1,111 @@
+"""Automatic checks that raise a conversation's place in the review queue."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from deskpilot.analytics.reviews import review_queue
+from deskpilot.db import Database
+from deskpilot.db import models as m
+from deskpilot.engine.assistant import Assistant
+from tests.factories import make_customer
+
+
+def _facts(db: Database, public_id: str) -> m.ConversationFacts:
+    with db.session() as s:
+        conv_id = s.scalar(select(m.Conversation.id).where(m.Conversation.public_id == public_id))
+        return s.get_one(m.ConversationFacts, conv_id)
+
+
+def _executed(db: Database, public_id: str) -> list[str]:
+    with db.session() as s:
+        return list(
+            s.scalars(
+                select(m.AuditEntry.action).where(
+                    m.AuditEntry.actor_id == f"assistant:{public_id}",
+                    m.AuditEntry.outcome == "ok",
+                )
+            )
+        )
+
+
+def test_that_a_card_frozen_and_then_unfrozen_flags_the_first_conversation(
+    assistant: Assistant, db: Database, clock: object
+) -> None:
+    c = make_customer(db, "in_transit", card="active")
+    first = assistant.start(c.customer_id).conversation_id
+    for text in ("freeze my card please", "the physical one", "yes"):
+        assistant.handle(first, c.customer_id, text)
+    assert "freeze_card" in _executed(db, first)
+    assistant.end(first, c.customer_id)
+    assert "action_reversed" not in (_facts(db, first).review_flags or [])
+
+    clock.advance(hours=2)  # type: ignore[attr-defined]
+    second = assistant.start(c.customer_id).conversation_id
+    for text in ("please unfreeze my card", "the physical one", "yes"):
+        assistant.handle(second, c.customer_id, text)
+    assert "unfreeze_card" in _executed(db, second)
+    assistant.end(second, c.customer_id)
+
+    flagged = _facts(db, first)
+    assert "action_reversed" in (flagged.review_flags or [])
+    assert "repeat_contact" in (flagged.review_flags or [])  # same topic within 7 days
+    assert flagged.review_status == "pending" and flagged.repeat_contact
+    queue = review_queue(db, limit=5)
+    assert queue[0]["conversation_id"] == first  # the most warning signs come first
+
+
+def test_that_an_agent_overriding_an_assistant_refusal_flags_the_conversation(
+    assistant: Assistant, db: Database, clock: object
+) -> None:
+    from deskpilot.analytics import facts
+
+    c = make_customer(db, "in_transit")
+    conv = assistant.start(c.customer_id).conversation_id
+    now = clock.now()  # type: ignore[attr-defined]
+    with db.transaction() as s:
+        for at, actor, outcome in (
+            (now, f"assistant:{conv}", "refused"),
+            (now + timedelta(minutes=5), "agent:1", "ok"),
+        ):
+            s.add(
+                m.AuditEntry(
+                    at=at,
+                    actor_kind=actor.split(":")[0],
+                    actor_id=actor,
+                    customer_id=c.customer_id,
+                    action="waive_late_fee",
+                    arguments={},
+                    outcome=outcome,
+                    rule="fee_waiver_once_a_year" if outcome == "refused" else None,
+                )
+            )
+    with db.transaction() as s:
+        row = s.scalars(select(m.Conversation).where(m.Conversation.public_id == conv)).one()
+        facts.finished(s, row, now + timedelta(minutes=6), sample_rate=0.0)
+    f = _facts(db, conv)
+    assert f.review_flags == ["refusal_overridden"] and f.review_status == "pending"
+
+
+def test_that_unflagged_conversations_are_sampled_at_the_configured_rate(
+    assistant: Assistant, db: Database
+) -> None:
+    def sampled(rate: float, seeds: range) -> list[str | None]:
+        assistant.review_sample_rate = rate
+        out = []
+        for seed in seeds:  # a different customer each time: no repeat contacts
+            cid = make_customer(db, "in_transit", seed=seed).customer_id
+            conv = assistant.start(cid).conversation_id
+            assistant.handle(conv, cid, "where is my parcel?")
+            assistant.end(conv, cid)
+            f = _facts(db, conv)
+            assert f.review_flags == []
+            out.append(f.review_status)
+        return out
+
+    # The first two of a stratum (intent, language) are always sampled, so reviewers see
+    # every stratum; past that a rate of 0 samples nothing unflagged, and 1 everything.
+    assert sampled(0.0, range(10, 15)) == ["pending", "pending", None, None, None]
+    assert sampled(1.0, range(20, 23)) == ["pending"] * 3
