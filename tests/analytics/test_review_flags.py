@@ -109,3 +109,27 @@ def test_that_unflagged_conversations_are_sampled_at_the_configured_rate(
     # every stratum; past that a rate of 0 samples nothing unflagged, and 1 everything.
     assert sampled(0.0, range(10, 15)) == ["pending", "pending", None, None, None]
     assert sampled(1.0, range(20, 23)) == ["pending"] * 3
+
+
+def test_that_language_model_tokens_and_cost_reach_the_dashboard(
+    assistant: Assistant, db: Database, clock: object
+) -> None:
+    from deskpilot.analytics import Filters, compute_dashboard
+    from deskpilot.config import Settings
+
+    c = make_customer(db, "in_transit")
+    conv = assistant.start(c.customer_id).conversation_id
+    assistant.handle(conv, c.customer_id, "where is my parcel?")
+    with db.transaction() as s:  # what LLM mode records in the state, turn by turn
+        row = s.scalars(select(m.Conversation).where(m.Conversation.public_id == conv)).one()
+        row.state = {**row.state, "llm_prompt_tokens": 900, "llm_completion_tokens": 100}
+        row.state["llm_cost"] = 0.25
+    assistant.end(conv, c.customer_id)
+    now = clock.now()  # type: ignore[attr-defined]
+    settings = Settings(database_url=db.url)
+    d = compute_dashboard(
+        db, Filters(start=now - timedelta(hours=1), end=now + timedelta(hours=1)), settings
+    )
+    w = d.workload
+    assert (w.llm_conversations, w.llm_tokens, w.llm_cost) == (1, 1000, 0.25)
+    assert w.actual == round(settings.cost_per_assistant_conversation + 0.25, 2)

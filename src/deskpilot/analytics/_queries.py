@@ -51,6 +51,9 @@ class Agg:
     handling_sum: float = 0.0
     res_n: int = 0
     res_sum: float = 0.0
+    llm_n: int = 0  # conversations that used the language model
+    llm_tokens: int = 0
+    llm_cost: float = 0.0
 
     @property
     def csat_hist(self) -> list[int]:
@@ -102,11 +105,14 @@ def agg_columns(fields: tuple[str, ...] | None = None) -> list[Any]:
         "handling_sum": func.sum(C.handling_seconds),
         "res_n": func.count(C.resolution_seconds),
         "res_sum": func.sum(C.resolution_seconds),
+        "llm_n": _total(C.llm_tokens > 0),
+        "llm_tokens": func.sum(C.llm_tokens),
+        "llm_cost": func.sum(C.llm_cost),
     }
     return [columns[f].label(f"agg_{f}") for f in fields or columns]
 
 
-_FLOAT_FIELDS = {"csat_sum", "csat_sq", "handling_sum", "res_sum"}
+_FLOAT_FIELDS = {"csat_sum", "csat_sq", "handling_sum", "res_sum", "llm_cost"}
 
 
 def agg_from(row: Any) -> Agg:

@@ -86,6 +86,10 @@ def _summary(d: Dashboard) -> list[dict[str, Any]]:
         (f"budget ({w.currency})", w.budget),
         (f"actual ({w.currency})", w.actual),
         (f"saved ({w.currency})", w.saved),
+        ("conversations using the LLM", w.llm_conversations),
+        ("LLM tokens", w.llm_tokens),
+        (f"LLM cost ({w.currency})", w.llm_cost),
+        ("LLM tokens per conversation using it", w.llm_tokens_per_conversation),
     ):
         rows.append({"metric": name, "assistant": "", "human": "", "all": value})
     return rows

@@ -128,6 +128,11 @@ def finished(s: Session, conv: m.Conversation, now: datetime, sample_rate: float
     f.handled_by = handled_by(f)
     f.resolution_seconds = _seconds(conv.ended_at - conv.started_at)
     f.csat_score = conv.csat_score
+    state = conv.state or {}
+    f.llm_tokens = int(state.get("llm_prompt_tokens", 0)) + int(
+        state.get("llm_completion_tokens", 0)
+    )
+    f.llm_cost = float(state.get("llm_cost", 0.0))
     s.flush()
     _mark_repeats(s, f)
     flags = set(f.review_flags or [])

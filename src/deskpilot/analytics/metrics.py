@@ -153,8 +153,9 @@ def _workload(by: dict[str, Q.Agg], filters: Filters, settings: Settings) -> Wor
     hours = assistant * aht / 3600 if aht is not None else None
     capacity = settings.productive_hours_per_agent_month * months
     human_cost, bot_cost = settings.cost_per_human_contact, settings.cost_per_assistant_conversation
+    llm = _merge_llm(by.values())
     budget = (assistant + human) * human_cost
-    actual = human * human_cost + assistant * bot_cost
+    actual = human * human_cost + assistant * bot_cost + llm.llm_cost
     return Workload(
         assistant_resolved=assistant,
         human_handled=human,
@@ -169,7 +170,20 @@ def _workload(by: dict[str, Q.Agg], filters: Filters, settings: Settings) -> Wor
         budget=round(budget, 2),
         actual=round(actual, 2),
         saved=round(budget - actual, 2),
+        llm_conversations=llm.llm_n,
+        llm_tokens=llm.llm_tokens,
+        llm_cost=round(llm.llm_cost, 4),
+        llm_tokens_per_conversation=round(llm.llm_tokens / llm.llm_n, 1) if llm.llm_n else None,
     )
+
+
+def _merge_llm(aggs: Any) -> Q.Agg:
+    out = Q.Agg()
+    for a in aggs:
+        out.llm_n += a.llm_n
+        out.llm_tokens += a.llm_tokens
+        out.llm_cost += a.llm_cost
+    return out
 
 
 _STEP = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}

@@ -88,8 +88,12 @@ class Workload(BaseModel):
     cost_per_human_contact: float
     cost_per_assistant_conversation: float
     budget: float  # every ended conversation handled by a human
-    actual: float  # human-handled x human cost + assistant-resolved x assistant cost
+    actual: float  # human-handled x human cost + assistant-resolved x assistant cost + LLM
     saved: float  # budget - actual
+    llm_conversations: int = 0  # ended conversations that used the language model
+    llm_tokens: int = 0
+    llm_cost: float = 0.0  # in the currency above, from the configured token prices
+    llm_tokens_per_conversation: float | None = None  # over conversations that used it
 
 
 class SeriesPoint(BaseModel):

@@ -428,6 +428,8 @@ class ConversationFacts(Base):
     review_status: Mapped[str | None] = mapped_column(String(12), nullable=True)
     review_priority: Mapped[float | None] = mapped_column(Float, nullable=True)
     review_flags: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    llm_tokens: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    llm_cost: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
     __table_args__ = (
         Index("ix_conversation_facts_started_at", "started_at"),

@@ -44,6 +44,10 @@ class DialogueState(BaseModel):
     next_instance: int = 1
     last_intent: str | None = None
     clarify_text: str | None = None  # the message a clarification question was about
+    # Language-model use in this conversation (LLM mode only): tokens and their cost.
+    llm_prompt_tokens: int = 0
+    llm_completion_tokens: int = 0
+    llm_cost: float = 0.0
 
     @property
     def frame(self) -> Frame | None:

@@ -65,6 +65,8 @@ def upgrade() -> None:
         sa.Column("review_status", sa.String(length=12), nullable=True),
         sa.Column("review_priority", sa.Float(), nullable=True),
         sa.Column("review_flags", sa.JSON(), nullable=True),
+        sa.Column("llm_tokens", sa.Integer(), server_default="0", nullable=False),
+        sa.Column("llm_cost", sa.Float(), server_default="0", nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
             ["conversations.id"],
