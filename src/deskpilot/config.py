@@ -53,6 +53,31 @@ class Settings(BaseSettings):
         default=0.25, ge=0, description="What a conversation the assistant resolves costs"
     )
     cost_currency: str = Field(default="EUR", min_length=3, max_length=3)
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible endpoint ending in /v1; unset = embedded understanding only",
+    )
+    llm_model: str = Field(default="default", description="Model name sent with each request")
+    llm_api_key: SecretStr | None = Field(default=None, description="Sent as a Bearer token")
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, description="Per request attempt")
+    llm_retries: int = Field(default=2, ge=0, le=10, description="Extra attempts after a failure")
+    llm_backoff_seconds: float = Field(
+        default=0.5, ge=0, description="First pause between attempts; doubles each time"
+    )
+    llm_breaker_failures: int = Field(
+        default=5, ge=1, description="Consecutive failed calls that open the circuit breaker"
+    )
+    llm_breaker_cooldown_seconds: float = Field(
+        default=30.0, ge=0, description="How long an open breaker refuses calls before a trial"
+    )
+    llm_price_per_1k_prompt: float = Field(default=0.0, ge=0, description="In cost_currency")
+    llm_price_per_1k_completion: float = Field(default=0.0, ge=0, description="In cost_currency")
+    llm_conversation_budget_tokens: int = Field(
+        default=20000, ge=0, description="Tokens one conversation may spend on the model"
+    )
+    llm_wording: bool = Field(
+        default=False, description="Let the model rephrase template responses (checked)"
+    )
 
     @model_validator(mode="after")
     def _no_demo_secret_in_production(self) -> Settings:
