@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -58,6 +59,11 @@ class Settings(BaseSettings):
         description="OpenAI-compatible endpoint ending in /v1; unset = embedded understanding only",
     )
     llm_model: str = Field(default="default", description="Model name sent with each request")
+    llm_schema_style: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="How structured output is asked for: OpenAI's json_schema, or "
+        "json_object with a schema (llama-cpp-python's server)",
+    )
     llm_api_key: SecretStr | None = Field(default=None, description="Sent as a Bearer token")
     llm_timeout_seconds: float = Field(default=20.0, gt=0, description="Per request attempt")
     llm_retries: int = Field(default=2, ge=0, le=10, description="Extra attempts after a failure")

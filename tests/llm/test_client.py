@@ -68,6 +68,14 @@ def test_that_a_completion_comes_back_with_its_text_and_token_counts() -> None:
         assert llm.headers[0]["authorization"] == "Bearer sk-test-123"
 
 
+def test_that_the_json_object_style_sends_the_schema_the_way_llama_cpp_reads_it() -> None:
+    with ScriptedLLM() as llm:
+        llm.script('{"intent": "refund_status"}')
+        with make_client(llm, schema_style="json_object") as client:
+            client.complete(MESSAGES, schema=SCHEMA)
+        assert llm.requests[0]["response_format"] == {"type": "json_object", "schema": SCHEMA}
+
+
 def test_that_without_a_schema_or_key_neither_response_format_nor_authorization_is_sent() -> None:
     with ScriptedLLM() as llm:
         llm.script("Hello!")

@@ -54,6 +54,11 @@ class _Retryable(Exception):
     """One attempt failed in a way another attempt may fix (timeout, 429, 5xx...)."""
 
 
+# How a JSON schema for structured output is sent: OpenAI's "json_schema" (OpenAI, vLLM,
+# Ollama's OpenAI API) or "json_object" with a "schema" (llama.cpp's Python server).
+SCHEMA_STYLES = ("json_schema", "json_object")
+
+
 class OpenAICompatibleClient:
     """``ChatModel`` over ``POST {base_url}/chat/completions`` (``base_url`` ends in /v1).
     An unusable ``base_url`` raises ``LLMUnavailable`` already here.
@@ -74,7 +79,11 @@ class OpenAICompatibleClient:
         backoff: float,
         breaker: CircuitBreaker | None = None,
         transport: httpx.BaseTransport | None = None,
+        schema_style: str = "json_schema",
     ) -> None:
+        if schema_style not in SCHEMA_STYLES:
+            raise ValueError(f"schema_style must be one of {', '.join(SCHEMA_STYLES)}")
+        self.schema_style = schema_style
         if retries < 0 or backoff < 0 or timeout <= 0:
             raise ValueError("timeout must be > 0, retries and backoff >= 0")
         self.base_url = base_url.rstrip("/")
@@ -143,10 +152,13 @@ class OpenAICompatibleClient:
         }
         if schema is not None:
             name = _SCHEMA_NAME.sub("_", str(schema.get("title") or "response"))[:64]
-            body["response_format"] = {
-                "type": "json_schema",
-                "json_schema": {"name": name, "schema": schema, "strict": True},
-            }
+            if self.schema_style == "json_object":  # llama.cpp's server, among others
+                body["response_format"] = {"type": "json_object", "schema": schema}
+            else:
+                body["response_format"] = {
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "schema": schema, "strict": True},
+                }
         return body
 
     def _with_retries(self, body: dict[str, Any], messages: list[dict[str, str]]) -> Completion:
@@ -261,4 +273,5 @@ def client_from_settings(settings: Settings) -> ChatModel | None:
         breaker=CircuitBreaker(
             settings.llm_breaker_failures, settings.llm_breaker_cooldown_seconds
         ),
+        schema_style=settings.llm_schema_style,
     )
