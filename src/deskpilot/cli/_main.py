@@ -193,12 +193,13 @@ def _print_overview(db: Database) -> None:
 
 
 def _register() -> None:
-    from deskpilot.cli import _chat, _eval, _nlu, _report, _serve
+    from deskpilot.cli import _chat, _eval, _nlu, _report, _serve, _simulate
 
     _serve.register(app)
     _nlu.register(app)
     _eval.register(app)
     _chat.register(app)
+    _simulate.register(app)
     _report.register(app)
 
 
