@@ -270,3 +270,42 @@ def test_that_the_simulate_command_refuses_outside_demo_mode_with_a_clear_messag
     )
     assert out.returncode == 2, out.stderr
     assert "only demo mode allows" in " ".join(out.stderr.split())
+
+
+def test_that_after_a_simulated_run_the_dashboard_agrees_with_a_recount(run: Run) -> None:
+    """The issue's check: the figures shown after `deskpilot simulate` match a recount
+    from the raw tables (conversations, turns, handoffs, reviews), slice by slice."""
+    from datetime import UTC, datetime, timedelta
+
+    from deskpilot.analytics import Filters, compute_dashboard
+    from tests.analytics.recount import mean, pct, recount
+
+    start, end = datetime.now(UTC) - timedelta(hours=1), datetime.now(UTC) + timedelta(hours=1)
+    d = compute_dashboard(run.db, Filters(start=start, end=end), run.settings)
+    r = recount(run.db, start, end)
+    assert (d.conversations, d.ended) == (r.conversations, r.ended) == (CONVERSATIONS, r.ended)
+    assert d.automation.count == r.handled["assistant"] and d.unattended == r.handled["unattended"]
+    assert d.handoff.count == r.handed_off and d.handoff_reasons == dict(r.reasons)
+    for name in ("assistant", "human"):
+        side = getattr(d, name)
+        assert side.conversations == r.handled[name]
+        assert side.csat.n == len(r.csat[name])
+        assert side.csat.mean == pytest.approx(mean(r.csat[name]), abs=1e-3)
+        assert side.repeat_contacts.count == r.repeats[name]
+        got, want = side.resolution_seconds, r.resolution[name]
+        assert got.median == pytest.approx(pct(want, 0.5), abs=1e-2)
+        assert got.p90 == pytest.approx(pct(want, 0.9), abs=1e-2)
+        assert side.quality.severity == {
+            k: r.severities[name].get(k, 0) for k in ("none", "minor", "major", "critical")
+        }
+    assert d.human.first_response_seconds.median == pytest.approx(
+        pct(r.first_response["human"], 0.5), abs=1e-2
+    )
+    assert d.human.handling_seconds.mean == pytest.approx(
+        sum(r.handling) / len(r.handling) if r.handling else None, abs=1e-2
+    )
+    assert d.human.conversations > 0 and d.assistant.csat.n > 0  # the run exercised both
+    by_language = {s.key: s for s in d.by_language}
+    for language, counts in r.by_language.items():
+        assert by_language[language].conversations == counts["all"]
+        assert by_language[language].automation.count == counts["assistant"]
