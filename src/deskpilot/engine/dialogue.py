@@ -1,10 +1,14 @@
 """The dialogue engine: applies understanding's commands to the state, runs flows,
 and applies the patterns every conversation shares (clarify, correct, cancel,
-confirm, hand off)."""
+confirm, hand off).
+
+With a language model configured (LLM mode), ``answerer`` grounds knowledge answers in
+the help centre and ``rewriter`` rephrases the turn's replies; both are checked, and on
+any failure the engine says exactly what it says without a model."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from deskpilot.engine._context import Turn
 from deskpilot.engine.commands import (
@@ -25,6 +29,10 @@ from deskpilot.engine.flow_runner import FlowRunner, Outcome
 from deskpilot.engine.state import Awaiting, Frame
 from deskpilot.errors import DeskPilotError
 from deskpilot.knowledge import Answer, HelpCentre
+
+if TYPE_CHECKING:
+    from deskpilot.llm.knowledge import GroundedAnswer, GroundedAnswerer
+    from deskpilot.llm.wording import Rewriter
 
 MAX_MISUNDERSTANDINGS = 2  # the third miss in a row goes to a person
 INTENT_SLOT = "__intent__"
@@ -54,6 +62,7 @@ TOPIC_ARTICLES = {
     "human_agent": "talking-to-a-person",
 }
 OOS_KNOWLEDGE_SCORE = 0.25  # an out-of-scope message needs a clearly matching article
+GROUNDING_PASSAGES = 3  # help-centre passages a grounded answer may draw on
 
 
 def handoff_priority(reason: str) -> str:
@@ -67,6 +76,8 @@ class DialogueEngine:
     def __init__(self, runner: FlowRunner, help_centre: HelpCentre) -> None:
         self.runner = runner
         self.help_centre = help_centre
+        self.answerer: GroundedAnswerer | None = None  # LLM mode: grounded knowledge answers
+        self.rewriter: Rewriter | None = None  # LLM mode with llm_wording: reworded replies
 
     def apply(self, turn: Turn, commands: list[Command], intent: str) -> None:
         """Handle one customer message's commands within ``turn``."""
@@ -89,6 +100,13 @@ class DialogueEngine:
             self._missed(turn, "clarify.rephrase")
         if turn.handoff:
             self._handoff(turn, turn.handoff)
+        if self.rewriter is not None:
+            turn.messages = [
+                self.rewriter.rewrite(
+                    text, turn.language, turn.state, customer_message=turn.message
+                )
+                for text in turn.messages
+            ]
 
     # -- commands -------------------------------------------------------------------------
     def _command(self, turn: Turn, cmd: Command, intent: str) -> bool:
@@ -236,8 +254,45 @@ class DialogueEngine:
                 return self.help_centre.lead(TOPIC_ARTICLES[topic])
         return self.help_centre.answer(query, "en")  # English words in the question
 
+    def _passages(self, turn: Turn, query: str, topics: list[str]) -> list[Answer]:
+        """Help-centre passages for a grounded answer: in the customer's language, or
+        where it has no articles, the English articles about the question's topics."""
+        if turn.language in self.help_centre.languages():
+            hits = self.help_centre.search(query, turn.language, k=GROUNDING_PASSAGES)
+        else:
+            leads = (
+                self.help_centre.lead(TOPIC_ARTICLES[t]) for t in topics if t in TOPIC_ARTICLES
+            )
+            hits = [h for h in leads if h is not None]
+            hits += self.help_centre.search(query, "en", k=GROUNDING_PASSAGES)
+        unique: dict[tuple[str, str], Answer] = {}
+        for hit in hits:
+            if hit.score >= self.help_centre.MIN_SCORE:
+                unique.setdefault((hit.article.id, hit.quote), hit)
+        return list(unique.values())[:GROUNDING_PASSAGES]
+
+    def _grounded(self, turn: Turn, query: str, topics: list[str]) -> GroundedAnswer | None:
+        """The model's checked answer from the help centre (LLM mode), else None."""
+        if self.answerer is None:
+            return None
+        passages = self._passages(turn, query, topics)
+        if not passages:
+            return None
+        facts = self.answerer.account_facts(turn.service, turn.actor)
+        return self.answerer.answer(query, passages, facts, turn.language, turn.state)
+
     def _knowledge(self, turn: Turn, query: str, intent: str, topics: list[str]) -> bool:
-        answer = self._find_answer(turn, query, topics)
+        grounded = self._grounded(turn, query, topics)
+        if grounded is not None and grounded.supported and grounded.article is not None:
+            turn.state.misunderstandings = 0
+            article = grounded.article
+            turn.say(
+                "knowledge.grounded",
+                {"answer": grounded.text, "title": article.title, "link": article.link},
+            )
+            return self._offer_flow(turn, article.id, intent)
+        # The model found the passages do not answer it: say so, as when nothing matches.
+        answer = None if grounded is not None else self._find_answer(turn, query, topics)
         if answer is not None and intent == "out_of_scope" and answer.score < OOS_KNOWLEDGE_SCORE:
             answer = None
         if answer is not None:
@@ -247,14 +302,7 @@ class DialogueEngine:
                 "knowledge.answer" if same_language else "knowledge.answer_english",
                 {"title": answer.article.title, "quote": answer.quote, "link": answer.article.link},
             )
-            flow = ARTICLE_FLOWS.get(answer.article.id)
-            if flow and turn.state.frame is None and intent not in ("out_of_scope",):
-                topic = turn.responses.template(f"intent.{flow}", turn.language)
-                turn.ask(
-                    "knowledge.offer", Awaiting(kind="offer_flow", slot=flow), {"topic": topic}
-                )
-                return False
-            return True
+            return self._offer_flow(turn, answer.article.id, intent)
         if intent == "out_of_scope":
             self._missed(turn, "cannot_handle")
             return False
@@ -264,6 +312,15 @@ class DialogueEngine:
             return False
         turn.ask("knowledge.none", Awaiting(kind="offer_human"))
         return False
+
+    def _offer_flow(self, turn: Turn, article_id: str, intent: str) -> bool:
+        """After an answer about something the assistant can also do, offer to do it."""
+        flow = ARTICLE_FLOWS.get(article_id)
+        if flow and turn.state.frame is None and intent not in ("out_of_scope",):
+            topic = turn.responses.template(f"intent.{flow}", turn.language)
+            turn.ask("knowledge.offer", Awaiting(kind="offer_flow", slot=flow), {"topic": topic})
+            return False
+        return True
 
     def _chitchat(self, turn: Turn, act: str) -> bool:
         if act == "greeting":

@@ -13,8 +13,11 @@ from deskpilot.engine.state import DialogueState
 
 
 class _Usage(Protocol):
-    prompt_tokens: int
-    completion_tokens: int
+    @property
+    def prompt_tokens(self) -> int: ...
+
+    @property
+    def completion_tokens(self) -> int: ...
 
 
 def record(

@@ -1,5 +1,7 @@
-"""The agent's co-pilot without an LLM: a case summary, suggested replies in the
-customer's language, and suggested account actions that the policies would allow.
+"""The agent's co-pilot: a case summary, suggested replies in the customer's language,
+and suggested account actions that the policies would allow. Without a language model the
+summary and replies come from templates; with one (``deskpilot.llm.copilot``) the model
+drafts them, and the templates stay the fallback. Actions never come from a model.
 
 Suggestions are only ever suggestions: an action runs when the agent approves it,
 through the same AccountService and policies as the assistant, audited under the agent.
@@ -7,12 +9,15 @@ through the same AccountService and policies as the assistant, audited under the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from deskpilot.domain.actions import AccountService, Actor
 from deskpilot.engine.responses import Responses
 from deskpilot.engine.state import DialogueState
+
+if TYPE_CHECKING:
+    from deskpilot.llm.copilot import Drafted
 
 
 @dataclass
@@ -27,6 +32,7 @@ class Copilot:
     summary: str
     replies: list[str] = field(default_factory=list)
     actions: list[Suggestion] = field(default_factory=list)
+    drafted_by: str = "templates"  # or "model": the summary or replies came from the LLM
 
 
 def _summary(state: DialogueState, reason: str | None, last_customer: str, name: str) -> str:
@@ -112,3 +118,16 @@ def build(
         if service.check(s.action, actor, s.args) is None
     ]
     return Copilot(_summary(state, reason, last_customer, first_name), replies, suggestions)
+
+
+def with_drafts(pilot: Copilot, drafted: Drafted | None) -> Copilot:
+    """``pilot`` with the model's summary and replies where it gave them; the suggested
+    actions stay the deterministic ones."""
+    if drafted is None or not (drafted.summary or drafted.replies):
+        return pilot
+    return replace(
+        pilot,
+        summary=drafted.summary or pilot.summary,
+        replies=list(drafted.replies) or pilot.replies,
+        drafted_by="model",
+    )

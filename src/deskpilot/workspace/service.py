@@ -8,7 +8,7 @@ customer and other agents see it at once.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,6 +22,9 @@ from deskpilot.engine.assistant import Assistant, locale_for
 from deskpilot.engine.state import DialogueState
 from deskpilot.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from deskpilot.workspace import copilot
+
+if TYPE_CHECKING:
+    from deskpilot.llm.copilot import LlmCopilot
 
 AVERAGE_HANDLING_MINUTES = 6  # used for the expected wait until measured (issue 6)
 ONLINE_SECONDS = 120
@@ -44,6 +47,8 @@ class Workspace:
         self.db = assistant.db
         self.service = assistant.service
         self.hub = hub
+        # Set when a language model is configured: it drafts the co-pilot's words.
+        self.llm_copilot: LlmCopilot | None = None
         assistant.wait_estimate = self.expected_wait_minutes
 
     # -- agents -----------------------------------------------------------------------------
@@ -209,6 +214,7 @@ class Workspace:
             customer.first_name,
             locale_for(state.language, customer.country),
         )
+        pilot = self._drafted(conv.id, public_id, pilot, history, state)
         return {
             "conversation_id": public_id,
             "status": conv.status,
@@ -225,8 +231,36 @@ class Workspace:
                 "summary": pilot.summary,
                 "replies": pilot.replies,
                 "actions": [asdict(a) for a in pilot.actions],
+                "drafted_by": pilot.drafted_by,
             },
         }
+
+    def _drafted(
+        self,
+        conv_pk: int,
+        public_id: str,
+        pilot: copilot.Copilot,
+        history: list[dict[str, Any]],
+        state: DialogueState,
+    ) -> copilot.Copilot:
+        """The co-pilot with the model's summary and replies when a model is configured;
+        its tokens count towards the conversation's budget and cost."""
+        llm = self.llm_copilot
+        if llm is None:
+            return pilot
+        before = (state.llm_prompt_tokens, state.llm_completion_tokens, state.llm_cost)
+        key = (public_id, history[-1]["seq"] if history else 0)
+        drafted = llm.draft(history, state, notes=[pilot.summary], key=key)
+        spent = (state.llm_prompt_tokens, state.llm_completion_tokens, state.llm_cost)
+        if spent != before:
+            with self.db.transaction() as s:  # add to what the conversation has by now
+                conv = s.get_one(m.Conversation, conv_pk, with_for_update=True)
+                now = DialogueState.model_validate(conv.state)
+                now.llm_prompt_tokens += spent[0] - before[0]
+                now.llm_completion_tokens += spent[1] - before[1]
+                now.llm_cost += spent[2] - before[2]
+                conv.state = now.model_dump()
+        return copilot.with_drafts(pilot, drafted)
 
     def reply(self, agent_id: int, public_id: str, text: str) -> None:
         if not text.strip() or len(text) > 4000:
