@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from deskpilot.analytics import Dashboard, Filters, compute_dashboard
@@ -15,6 +15,8 @@ from deskpilot.analytics._tables import TABLES, build, to_csv
 from deskpilot.analytics.reviews import RUBRIC, review_queue, submit_review
 from deskpilot.api.deps import AssistantDep, CurrentSupervisor, SettingsDep
 from deskpilot.api.schemas import ReviewIn
+from deskpilot.config import Settings
+from deskpilot.engine.assistant import Assistant
 from deskpilot.errors import InvalidInput, NotFound
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
@@ -54,6 +56,21 @@ def _utc(t: datetime) -> datetime:
 _Text = Annotated[str | None, Query(max_length=40)]
 
 
+async def _filters(
+    start: datetime | None = None,
+    end: datetime | None = None,
+    language: _Text = None,
+    market: _Text = None,
+    intent: _Text = None,
+    channel: _Text = None,
+) -> Filters:
+    """The period and slice from the query string (the same for every analytics route)."""
+    return filters_from(start, end, language, market, intent, channel, datetime.now(UTC))
+
+
+FiltersDep = Annotated[Filters, Depends(_filters)]
+
+
 class DashboardCache:
     """The last few dashboards, for 15 seconds: one page refresh asks for the same
     figures once for the headline and again for each chart and table."""
@@ -79,18 +96,8 @@ class DashboardCache:
 
 
 async def _dashboard(
-    request: Request,
-    settings: SettingsDep,
-    assistant: AssistantDep,
-    start: datetime | None,
-    end: datetime | None,
-    language: str | None,
-    market: str | None,
-    intent: str | None,
-    channel: str | None,
+    request: Request, settings: Settings, assistant: Assistant, f: Filters
 ) -> Dashboard:
-    f = filters_from(start, end, language, market, intent, channel, datetime.now(UTC))
-
     async def compute() -> Dashboard:
         return await asyncio.to_thread(compute_dashboard, assistant.db, f, settings)
 
@@ -106,17 +113,10 @@ async def dashboard(
     _: CurrentSupervisor,
     settings: SettingsDep,
     assistant: AssistantDep,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    language: _Text = None,
-    market: _Text = None,
-    intent: _Text = None,
-    channel: _Text = None,
+    f: FiltersDep,
 ) -> Dashboard:
     """Every metric for the period and slice, assistant against humans."""
-    return await _dashboard(
-        request, settings, assistant, start, end, language, market, intent, channel
-    )
+    return await _dashboard(request, settings, assistant, f)
 
 
 @router.get("/analytics/charts/{name}.svg")
@@ -126,20 +126,14 @@ async def chart(
     _: CurrentSupervisor,
     settings: SettingsDep,
     assistant: AssistantDep,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    language: _Text = None,
-    market: _Text = None,
-    intent: _Text = None,
-    channel: _Text = None,
+    f: FiltersDep,
 ) -> Response:
+    """One chart of the dashboard as SVG (matplotlib, drawn on the server)."""
     from deskpilot.analytics.charts import CHARTS, render
 
     if name not in CHARTS:
         raise NotFound(f"No chart {name!r}; charts: {', '.join(CHARTS)}")
-    d = await _dashboard(
-        request, settings, assistant, start, end, language, market, intent, channel
-    )
+    d = await _dashboard(request, settings, assistant, f)
     svg = await asyncio.to_thread(render, name, d)
     return Response(svg, media_type="image/svg+xml")
 
@@ -151,18 +145,12 @@ async def export(
     _: CurrentSupervisor,
     settings: SettingsDep,
     assistant: AssistantDep,
-    start: datetime | None = None,
-    end: datetime | None = None,
-    language: _Text = None,
-    market: _Text = None,
-    intent: _Text = None,
-    channel: _Text = None,
+    f: FiltersDep,
 ) -> Response:
+    """One table of the dashboard as CSV."""
     if table not in TABLES:
         raise NotFound(f"No table {table!r}; tables: {', '.join(TABLES)}")
-    d = await _dashboard(
-        request, settings, assistant, start, end, language, market, intent, channel
-    )
+    d = await _dashboard(request, settings, assistant, f)
     return Response(
         to_csv(build(d)[table]),
         media_type="text/csv; charset=utf-8",
