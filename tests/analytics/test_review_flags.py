@@ -133,3 +133,48 @@ def test_that_language_model_tokens_and_cost_reach_the_dashboard(
     w = d.workload
     assert (w.llm_conversations, w.llm_tokens, w.llm_cost) == (1, 1000, 0.25)
     assert w.actual == round(settings.cost_per_assistant_conversation + 0.25, 2)
+
+
+def test_that_an_assistant_worse_than_people_on_reviews_raises_one_logged_alert(
+    assistant: Assistant, db: Database, clock: object, caplog: object
+) -> None:
+    import logging
+
+    from deskpilot.analytics import AlertLog, Filters, compute_dashboard
+    from deskpilot.config import Settings
+
+    c = make_customer(db, "in_transit")
+    now = clock.now()  # type: ignore[attr-defined]
+    with db.transaction() as s:
+        s.add(m.Agent(username="rev", display_name="R", role="supervisor", password_hash="x",
+                      created_at=now))  # fmt: skip
+    for i in range(12):
+        conv = assistant.start(c.customer_id).conversation_id
+        who, severity = ("assistant", "major") if i < 6 else ("human", "none")
+        with db.transaction() as s:
+            conv_id = s.scalar(select(m.Conversation.id).where(m.Conversation.public_id == conv))
+            f = s.get_one(m.ConversationFacts, conv_id)
+            f.ended_at, f.handled_by, f.intent = now, who, "refund_status"
+            s.add(m.Review(conversation_id=conv_id, reviewer_id=1, handled_by=who,
+                           severity=severity, categories=["wrong_information"], notes="",
+                           created_at=now))  # fmt: skip
+    d = compute_dashboard(
+        db,
+        Filters(start=now - timedelta(hours=1), end=now + timedelta(hours=1)),
+        Settings(database_url=db.url),
+    )
+    found = {(a.dimension, a.key, a.metric) for a in d.alerts}
+    assert found == {
+        ("intent", "refund_status", "error_rate"),
+        ("intent", "refund_status", "severity"),
+        ("language", "en", "error_rate"),
+        ("language", "en", "severity"),
+    }
+    alert = d.alerts[0]
+    assert (alert.assistant, alert.human, alert.assistant_reviewed) == (1.0, 0.0, 6)
+    log = AlertLog()
+    with caplog.at_level(logging.WARNING, logger="deskpilot.analytics"):  # type: ignore[attr-defined]
+        log.announce(d.alerts)
+        log.announce(d.alerts)  # the dashboard recomputes often; each alert is logged once
+    events = [r for r in caplog.records if getattr(r, "event", "") == "analytics.alert"]  # type: ignore[attr-defined]
+    assert len(events) == 4

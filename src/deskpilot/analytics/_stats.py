@@ -74,8 +74,10 @@ def two_proportion_z(a: int, n_a: int, b: int, n_b: int) -> float:
 def welch_t(
     mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_b: int
 ) -> float:
-    """Welch's t of mean_a - mean_b (0 when undefined)."""
+    """Welch's t of mean_a - mean_b (0 when undefined, infinite without any spread)."""
     if n_a < 2 or n_b < 2:
         return 0.0
     se = math.sqrt(var_a / n_a + var_b / n_b)
-    return 0.0 if se == 0 else (mean_a - mean_b) / se
+    if se == 0:  # no spread on either side: any difference is certain
+        return math.copysign(math.inf, mean_a - mean_b) if mean_a != mean_b else 0.0
+    return (mean_a - mean_b) / se

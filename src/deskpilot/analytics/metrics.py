@@ -318,7 +318,7 @@ class AlertLog:
                 log.warning(
                     "analytics.alert %s",
                     alert.message,
-                    extra={"event": "analytics.alert", **alert.model_dump()},
+                    extra={"event": "analytics.alert", "alert": alert.model_dump()},
                 )
 
 
