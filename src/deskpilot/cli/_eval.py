@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -14,13 +15,51 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from rich.table import Table
 
 from deskpilot.clock import FixedClock
-from deskpilot.config import get_settings
+from deskpilot.config import Settings, get_settings
 from deskpilot.db import Database, upgrade
-from deskpilot.evaluation.runner import EVAL_NOW, Result, ScenarioRunner, summarise
+from deskpilot.engine.assistant import Assistant
+from deskpilot.evaluation.runner import (
+    EVAL_NOW,
+    Result,
+    ScenarioRunner,
+    llm_figures,
+    summarise,
+)
 from deskpilot.evaluation.scenario import load_scenarios
 
 eval_app = typer.Typer(help="Evaluate the assistant.")
 err = Console(stderr=True)
+
+
+class UnderstandingChoice(StrEnum):
+    embedded = "embedded"
+    llm = "llm"
+
+
+def _settings_for(choice: UnderstandingChoice) -> Settings:
+    """The settings for the chosen understanding; LLM mode needs a configured endpoint."""
+    settings = get_settings()
+    if choice is UnderstandingChoice.embedded:
+        return settings.model_copy(update={"llm_base_url": None})
+    if not (settings.llm_base_url or "").strip():
+        err.print(
+            "[red]--understanding llm needs a model endpoint:[/] set DESKPILOT_LLM_BASE_URL "
+            "(an OpenAI-compatible base URL ending in /v1), and DESKPILOT_LLM_MODEL and "
+            "DESKPILOT_LLM_API_KEY if the endpoint wants them."
+        )
+        raise typer.Exit(2)
+    return settings
+
+
+def _llm_summary(assistant: Assistant, results: list[Result]) -> dict[str, Any]:
+    """LLM mode's figures (empty in embedded mode); closes the model client."""
+    from deskpilot.llm.understanding import LLMUnderstanding
+
+    understanding = assistant.understanding
+    if not isinstance(understanding, LLMUnderstanding):
+        return {}
+    understanding.close()
+    return llm_figures(results, understanding.stats.as_dict())
 
 
 @eval_app.command()
@@ -33,17 +72,25 @@ def scenarios(
     language: Annotated[
         list[str] | None, typer.Option(help="Only scenarios in this language (repeatable)")
     ] = None,
+    understanding: Annotated[
+        UnderstandingChoice,
+        typer.Option(
+            help="embedded (the trained models) or llm (the model at DESKPILOT_LLM_BASE_URL, "
+            "with the embedded understanding as its fallback)"
+        ),
+    ] = UnderstandingChoice.embedded,
 ) -> None:
     """Run the simulated customers and print automation, correctness and latency,
-    overall and per language (the worst language named)."""
+    overall and per language (the worst language named); in LLM mode also the model
+    calls, fallbacks and tokens."""
     from deskpilot.runtime import build_assistant
 
+    settings = _settings_for(understanding)
     suite = [
         s
         for s in load_scenarios(file)
         if (not only or only in s.id) and (not language or s.language in language)
     ]
-    settings = get_settings()
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(f"sqlite:///{Path(tmp) / 'scenarios.db'}")
         upgrade(db.engine)
@@ -60,7 +107,8 @@ def scenarios(
                 results.append(runner.run(scenario, variant))
                 bar.advance(task)
         db.dispose()
-    summary = summarise(results)
+    summary = {"understanding": understanding.value, **summarise(results)}
+    summary |= _llm_summary(assistant, results)
     if show_failures:
         for r in results:
             if r.outcome == "failed" or r.wrong_actions:

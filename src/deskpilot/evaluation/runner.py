@@ -45,6 +45,9 @@ class Result:
     latencies: list[float]
     problems: list[str] = field(default_factory=list)
     transcript: list[str] = field(default_factory=list)
+    # What the conversation spent on a language model (LLM understanding only).
+    llm_tokens: tuple[int, int] = (0, 0)  # prompt, completion
+    llm_cost: float = 0.0
 
 
 def build_customer(db: Database, scenario: Scenario) -> tuple[int, dict[str, Any]]:
@@ -140,9 +143,22 @@ class ScenarioRunner:
         ):
             send(simulated_customer(lang, "no_thanks"))
         self.assistant.end(conv, cid)
-        return self._judge(
+        result = self._judge(
             scenario, variant, cid, conv, facts, handoff, sent, latencies, transcript, keys
         )
+        result.llm_tokens, result.llm_cost = self._llm_usage(conv)
+        return result
+
+    def _llm_usage(self, conv: str) -> tuple[tuple[int, int], float]:
+        """Tokens and cost the conversation recorded in its state (0 in embedded mode)."""
+        with self.db.session() as s:
+            state = s.scalar(select(m.Conversation.state).where(m.Conversation.public_id == conv))
+        state = state or {}
+        tokens = (
+            int(state.get("llm_prompt_tokens", 0)),
+            int(state.get("llm_completion_tokens", 0)),
+        )
+        return tokens, float(state.get("llm_cost", 0.0))
 
     def _answer_questions(
         self,
@@ -315,4 +331,25 @@ def summarise(results: list[Result]) -> dict[str, Any]:
         "p99_turn_ms": pct(0.99),
         "worst_language": worst,
         "by_language": languages,
+    }
+
+
+def llm_figures(results: list[Result], stats: dict[str, Any]) -> dict[str, Any]:
+    """LLM mode's figures: model calls, turns that used the model's reading, retries,
+    fallbacks to the embedded understanding (by reason), and tokens and cost as the
+    conversations recorded them."""
+    prompt = sum(r.llm_tokens[0] for r in results)
+    completion = sum(r.llm_tokens[1] for r in results)
+    n = len(results) or 1
+    return {
+        "llm_calls": stats["calls"],
+        "llm_used": stats["used"],
+        "llm_retries": stats["retries"],
+        "llm_fallbacks": stats["fallbacks"],
+        "llm_fallback_reasons": stats["fallback_reasons"],
+        "llm_deterministic": stats["deterministic"],
+        "llm_prompt_tokens": prompt,
+        "llm_completion_tokens": completion,
+        "llm_tokens_per_conversation": round((prompt + completion) / n, 1),
+        "llm_cost": round(sum(r.llm_cost for r in results), 6),
     }
