@@ -322,3 +322,21 @@ def test_that_the_runtime_builds_the_llm_understanding_only_when_an_endpoint_is_
     assert isinstance(configured.fallback, EmbeddedUnderstanding)
     assert configured.options.budget_tokens == 1234
     configured.close()
+
+
+def test_that_llm_mode_wires_grounded_answers_wording_and_the_copilot(db: Database) -> None:
+    from deskpilot.api import create_app
+    from deskpilot.runtime import build_assistant
+
+    settings = Settings(database_url=db.url, model_dir=MODELS, llm_base_url="http://127.0.0.1:9/v1")
+    assistant = build_assistant(settings, db)
+    assert assistant.engine.answerer is not None and assistant.engine.rewriter is None
+    worded = build_assistant(settings.model_copy(update={"llm_wording": True}), db)
+    assert worded.engine.rewriter is not None
+    assert create_app(settings, assistant).state.workspace.llm_copilot is not None
+    # A base URL that is not a URL leaves the service on the embedded understanding.
+    broken = settings.model_copy(update={"llm_base_url": "http://[not a url"})
+    plain = build_assistant(broken, db)
+    assert isinstance(plain.understanding, EmbeddedUnderstanding)
+    assert plain.engine.answerer is None
+    assert create_app(broken, plain).state.workspace.llm_copilot is None

@@ -21,6 +21,7 @@ from deskpilot.api.metrics import router as metrics_router
 from deskpilot.config import Settings
 from deskpilot.engine.assistant import Assistant
 from deskpilot.errors import DeskPilotError
+from deskpilot.runtime import build_llm_copilot
 from deskpilot.workspace import Workspace
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web" / "static"
@@ -53,6 +54,7 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     assistant.review_sample_rate = settings.review_sample_rate
     app.state.hub = _hub(settings)
     app.state.workspace = Workspace(assistant, app.state.hub)
+    app.state.workspace.llm_copilot = build_llm_copilot(settings)
     app.state.limiter = RateLimiter(settings.messages_per_minute)
     app.state.alert_log = AlertLog()
     app.state.dashboard_cache = routes_analytics.DashboardCache()

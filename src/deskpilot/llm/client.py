@@ -11,6 +11,7 @@ import re
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -86,6 +87,13 @@ class OpenAICompatibleClient:
         self.schema_style = schema_style
         if retries < 0 or backoff < 0 or timeout <= 0:
             raise ValueError("timeout must be > 0, retries and backoff >= 0")
+        try:
+            parts = urlsplit(base_url.strip())
+            valid = parts.scheme in ("http", "https") and bool(parts.hostname) and parts.port != 0
+        except ValueError:  # a port that is not a number, or an unclosed IPv6 bracket
+            valid = False
+        if not valid:
+            raise LLMUnavailable(f"LLM base URL {base_url!r} is not an http(s) URL")
         self.base_url = base_url.rstrip("/")
         self.model = model
         self.retries = retries
