@@ -29,11 +29,22 @@ class Meter:
     price_per_1k_completion: float = 0.0
 
 
-@dataclass(slots=True)
-class _Spent:
-    # usage.record's protocol declares settable attributes; Completion is frozen.
-    prompt_tokens: int
-    completion_tokens: int
+class Metered:
+    """A model, the masker for what is sent to it, and the conversation's budget and
+    prices: what every model-backed component (answers, wording, co-pilot) holds."""
+
+    def __init__(
+        self,
+        model: ChatModel,
+        masker: Masker,
+        *,
+        budget_tokens: int = 20000,
+        price_per_1k_prompt: float = 0.0,
+        price_per_1k_completion: float = 0.0,
+    ) -> None:
+        self.model = model
+        self.masker = masker
+        self.meter = Meter(budget_tokens, price_per_1k_prompt, price_per_1k_completion)
 
 
 def call_json(
@@ -56,8 +67,7 @@ def call_json(
     except DeskPilotError as exc:  # LLMUnavailable: slow, down, or the breaker is open
         log.warning("language model unavailable for %s: %s", schema.get("title"), exc)
         return None
-    spent = _Spent(completion.prompt_tokens, completion.completion_tokens)
-    record(state, spent, meter.price_per_1k_prompt, meter.price_per_1k_completion)
+    record(state, completion, meter.price_per_1k_prompt, meter.price_per_1k_completion)
     try:
         data = json.loads(completion.text)
     except ValueError:

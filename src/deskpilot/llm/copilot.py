@@ -16,7 +16,7 @@ from typing import Any
 
 from deskpilot.engine.state import DialogueState
 from deskpilot.llm import _facts
-from deskpilot.llm._metered import Meter, call_json, language_name, restored
+from deskpilot.llm._metered import Metered, call_json, language_name, restored
 from deskpilot.llm.client import ChatModel
 from deskpilot.llm.privacy import Masker
 
@@ -56,22 +56,12 @@ class Drafted:
     replies: list[str] = field(default_factory=list)
 
 
-class LlmCopilot:
+class LlmCopilot(Metered):
     """Drafts the co-pilot's summary and replies; remembers the latest draft per
     conversation state so reopening a conversation does not call the model again."""
 
-    def __init__(
-        self,
-        model: ChatModel,
-        masker: Masker,
-        *,
-        budget_tokens: int = 20000,
-        price_per_1k_prompt: float = 0.0,
-        price_per_1k_completion: float = 0.0,
-    ) -> None:
-        self.model = model
-        self.masker = masker
-        self.meter = Meter(budget_tokens, price_per_1k_prompt, price_per_1k_completion)
+    def __init__(self, model: ChatModel, masker: Masker, **metering: Any) -> None:
+        super().__init__(model, masker, **metering)
         self._cache: OrderedDict[Hashable, Drafted] = OrderedDict()
         self._lock = threading.Lock()
 

@@ -20,9 +20,7 @@ from deskpilot.engine.state import DialogueState
 from deskpilot.errors import DeskPilotError
 from deskpilot.knowledge import Answer, Article
 from deskpilot.llm import _facts
-from deskpilot.llm._metered import Meter, call_json, language_name, restored
-from deskpilot.llm.client import ChatModel
-from deskpilot.llm.privacy import Masker
+from deskpilot.llm._metered import Metered, call_json, language_name, restored
 
 MAX_PASSAGE_CHARS = 1500
 MAX_ANSWER_CHARS = 900
@@ -102,21 +100,8 @@ def _money(value: Any) -> str:
     return str(value)
 
 
-class GroundedAnswerer:
+class GroundedAnswerer(Metered):
     """Asks the model for an answer from retrieved passages, and checks it."""
-
-    def __init__(
-        self,
-        model: ChatModel,
-        masker: Masker,
-        *,
-        budget_tokens: int = 20000,
-        price_per_1k_prompt: float = 0.0,
-        price_per_1k_completion: float = 0.0,
-    ) -> None:
-        self.model = model
-        self.masker = masker
-        self.meter = Meter(budget_tokens, price_per_1k_prompt, price_per_1k_completion)
 
     @staticmethod
     def account_facts(service: AccountService, actor: Actor) -> list[str]:
