@@ -4,7 +4,6 @@ while the suggested actions stay the deterministic ones; any failure shows the t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,20 +27,6 @@ REPLY = "Hello, I'm from the support team and I'll look into your card right awa
 
 def drafted(summary: str = SUMMARY, replies: list[str] | None = None) -> str:
     return json.dumps({"summary": summary, "replies": [REPLY] if replies is None else replies})
-
-
-@pytest.fixture
-def llm() -> Iterator[ScriptedLLM]:
-    with ScriptedLLM() as server:
-        yield server
-
-
-@pytest.fixture
-def model(llm: ScriptedLLM) -> Iterator[OpenAICompatibleClient]:
-    with OpenAICompatibleClient(
-        llm.base_url, "m", None, timeout=5, retries=0, backoff=0
-    ) as chat_model:
-        yield chat_model
 
 
 @pytest.fixture

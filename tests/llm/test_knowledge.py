@@ -4,7 +4,6 @@ the article, and an answer stating what the passages do not is replaced by the t
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
@@ -25,20 +24,6 @@ QUESTION = "How long does a merchant have to respond to a dispute?"
 
 def verdict(supported: bool, answer: str = "", article_id: str = "") -> str:
     return json.dumps({"supported": supported, "answer": answer, "article_id": article_id})
-
-
-@pytest.fixture
-def llm() -> Iterator[ScriptedLLM]:
-    with ScriptedLLM() as server:
-        yield server
-
-
-@pytest.fixture
-def model(llm: ScriptedLLM) -> Iterator[OpenAICompatibleClient]:
-    with OpenAICompatibleClient(
-        llm.base_url, "m", None, timeout=5, retries=0, backoff=0
-    ) as chat_model:
-        yield chat_model
 
 
 @pytest.fixture

@@ -38,12 +38,6 @@ RETURN_IT = {"kind": "start_flow", "flow": "report_return"}
 
 
 @pytest.fixture
-def llm() -> Iterator[ScriptedLLM]:
-    with ScriptedLLM() as server:
-        yield server
-
-
-@pytest.fixture
 def llm_understanding(understanding: Understanding) -> Iterator[Readings]:
     readings = Readings(understanding)
     yield readings

@@ -4,7 +4,7 @@ an order reference, a link or a name is thrown away and the template text is sen
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -30,20 +30,6 @@ def original(body: dict[str, Any]) -> str:
 
 def rephrase(change: Callable[[str], str]) -> Callable[[dict[str, Any]], str]:
     return lambda body: json.dumps({"reply": change(original(body))})
-
-
-@pytest.fixture
-def llm() -> Iterator[ScriptedLLM]:
-    with ScriptedLLM() as server:
-        yield server
-
-
-@pytest.fixture
-def model(llm: ScriptedLLM) -> Iterator[OpenAICompatibleClient]:
-    with OpenAICompatibleClient(
-        llm.base_url, "m", None, timeout=5, retries=0, backoff=0
-    ) as chat_model:
-        yield chat_model
 
 
 @pytest.fixture
