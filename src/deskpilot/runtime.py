@@ -38,8 +38,11 @@ def chat_model(settings: Settings) -> ChatModel | None:
 def build_understanding(settings: Settings) -> Understanding:
     """The LLM understanding when ``llm_base_url`` is set (the embedded one as its
     fallback), else the embedded understanding alone."""
+    return _understanding(settings, chat_model(settings))
+
+
+def _understanding(settings: Settings, model: ChatModel | None) -> Understanding:
     embedded = build_embedded_understanding(settings)
-    model = chat_model(settings)
     if model is None:
         return embedded
     from deskpilot.llm.understanding import LLMOptions, LLMUnderstanding
@@ -62,8 +65,9 @@ def language_identifier(settings: Settings) -> LanguageIdentifier:
 def build_assistant(settings: Settings, db: Database, clock: Clock | None = None) -> Assistant:
     """The assistant; in LLM mode also its grounded help-centre answers and, with
     ``llm_wording``, reworded replies (both checked, both falling back to the templates)."""
-    assistant = Assistant(db, build_understanding(settings), clock=clock)
+    # One client for every use of the model, so one circuit breaker sees all its failures.
     model = chat_model(settings)
+    assistant = Assistant(db, _understanding(settings, model), clock=clock)
     if model is not None:
         from deskpilot.llm.knowledge import GroundedAnswerer
         from deskpilot.llm.privacy import Masker
@@ -76,15 +80,16 @@ def build_assistant(settings: Settings, db: Database, clock: Clock | None = None
     return assistant
 
 
-def build_llm_copilot(settings: Settings) -> LlmCopilot | None:
-    """The agent co-pilot's model-drafted summary and replies, in LLM mode."""
-    model = chat_model(settings)
-    if model is None:
+def build_llm_copilot(settings: Settings, assistant: Assistant) -> LlmCopilot | None:
+    """The agent co-pilot's model-drafted summary and replies, in LLM mode, on the same
+    model client as the assistant's grounded answers."""
+    answerer = assistant.engine.answerer
+    if answerer is None:
         return None
     from deskpilot.llm.copilot import LlmCopilot
     from deskpilot.llm.privacy import Masker
 
-    return LlmCopilot(model, Masker(), **_metering(settings))
+    return LlmCopilot(answerer.model, Masker(), **_metering(settings))
 
 
 def _metering(settings: Settings) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def create_app(settings: Settings, assistant: Assistant) -> FastAPI:
     assistant.review_sample_rate = settings.review_sample_rate
     app.state.hub = _hub(settings)
     app.state.workspace = Workspace(assistant, app.state.hub)
-    app.state.workspace.llm_copilot = build_llm_copilot(settings)
+    app.state.workspace.llm_copilot = build_llm_copilot(settings, assistant)
     app.state.limiter = RateLimiter(settings.messages_per_minute)
     app.state.alert_log = AlertLog()
     app.state.dashboard_cache = routes_analytics.DashboardCache()
