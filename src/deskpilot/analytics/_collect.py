@@ -107,11 +107,11 @@ def _by_channel(s: Session, clauses: list[Any]) -> dict[str | None, dict[Q.Key, 
         select(channel, Q.HANDLED, *Q.agg_columns()).where(*clauses).group_by(channel, Q.HANDLED)
     )
     by_channel = {(str(row[0]), str(row[1])): Q.agg_from(row) for row in s.execute(query)}
-    totals: dict[Q.Key, Q.Agg] = {}
-    for (_, handled), a in by_channel.items():
-        total = totals.setdefault(("all", handled), Q.Agg())
-        for name in Q.Agg.__dataclass_fields__:
-            setattr(total, name, getattr(total, name) + getattr(a, name))
+    sides = {handled for _, handled in by_channel}
+    totals = {
+        ("all", h): Q.merged(a for (_, handled), a in by_channel.items() if handled == h)
+        for h in sides
+    }
     return {None: totals, "channel": by_channel}
 
 

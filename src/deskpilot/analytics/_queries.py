@@ -9,6 +9,7 @@ Percentiles use PostgreSQL's percentile_cont; SQLite (small installs) sorts in P
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -58,6 +59,15 @@ class Agg:
     @property
     def csat_hist(self) -> list[int]:
         return [self.csat_1, self.csat_2, self.csat_3, self.csat_4, self.csat_5]
+
+
+def merged(aggs: Iterable[Agg]) -> Agg:
+    """The sums of several groups added up, field by field."""
+    out = Agg()
+    for a in aggs:
+        for name in Agg.__dataclass_fields__:
+            setattr(out, name, getattr(out, name) + getattr(a, name))
+    return out
 
 
 def where(f: Filters) -> list[ColumnElement[bool]]:

@@ -86,9 +86,7 @@ def two_proportion_z(a: int, n_a: int, b: int, n_b: int) -> float:
     return 0.0 if se == 0 else (a / n_a - b / n_b) / se
 
 
-def welch_t(
-    mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_b: int
-) -> float:
+def welch_t(mean_a: float, var_a: float, n_a: int, mean_b: float, var_b: float, n_b: int) -> float:
     """Welch's t of mean_a - mean_b (0 when undefined, infinite without any spread)."""
     if n_a < 2 or n_b < 2:
         return 0.0

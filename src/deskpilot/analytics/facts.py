@@ -169,9 +169,7 @@ def rated(s: Session, conv: m.Conversation, score: int) -> None:
 
 
 # -- review sampling ------------------------------------------------------------------------
-def _sample(
-    s: Session, f: m.ConversationFacts, flags: set[str], rate: float
-) -> None:
+def _sample(s: Session, f: m.ConversationFacts, flags: set[str], rate: float) -> None:
     """Sample for review: every flagged one, the first few of each (intent, language)
     stratum, and a share ``rate`` of the rest (decided by a hash, so reruns agree)."""
     f.review_flags = sorted(flags)

@@ -50,7 +50,7 @@ def compute_dashboard(db: Database, filters: Filters, settings: Settings) -> Das
     unit = bucket_for(filters)
     raw = collect(db, Q.where(filters), unit)
     agg, sev = raw.agg, raw.sev
-    total = _merge(agg[None].values())
+    total = Q.merged(agg[None].values())
     ended = total.ended
     by = {h: agg[None].get(("all", h), Q.Agg()) for h in ("assistant", "human", "unattended")}
     sides = {
@@ -88,15 +88,6 @@ def bucket_for(filters: Filters) -> Bucket:
     if span <= timedelta(hours=6):
         return "minute"
     return "hour" if span <= timedelta(days=7) else "day"
-
-
-def _merge(aggs: Any) -> Q.Agg:
-    out = Q.Agg()
-    for a in aggs:
-        out.n += a.n
-        out.ended += a.ended
-        out.handoff += a.handoff
-    return out
 
 
 def _side(
@@ -153,7 +144,7 @@ def _workload(by: dict[str, Q.Agg], filters: Filters, settings: Settings) -> Wor
     hours = assistant * aht / 3600 if aht is not None else None
     capacity = settings.productive_hours_per_agent_month * months
     human_cost, bot_cost = settings.cost_per_human_contact, settings.cost_per_assistant_conversation
-    llm = _merge_llm(by.values())
+    llm = Q.merged(by.values())
     budget = (assistant + human) * human_cost
     actual = human * human_cost + assistant * bot_cost + llm.llm_cost
     return Workload(
@@ -175,15 +166,6 @@ def _workload(by: dict[str, Q.Agg], filters: Filters, settings: Settings) -> Wor
         llm_cost=round(llm.llm_cost, 4),
         llm_tokens_per_conversation=round(llm.llm_tokens / llm.llm_n, 1) if llm.llm_n else None,
     )
-
-
-def _merge_llm(aggs: Any) -> Q.Agg:
-    out = Q.Agg()
-    for a in aggs:
-        out.llm_n += a.llm_n
-        out.llm_tokens += a.llm_tokens
-        out.llm_cost += a.llm_cost
-    return out
 
 
 _STEP = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
@@ -229,10 +211,11 @@ def _slices(agg: dict[Q.Key, Q.Agg], sev: dict[Q.Key, Counter[str]]) -> list[Sli
     out = []
     for key in keys:
         a, h = agg.get((key, "assistant"), Q.Agg()), agg.get((key, "human"), Q.Agg())
-        total = _merge(v for (k, _), v in agg.items() if k == key)
+        total = Q.merged(v for (k, _), v in agg.items() if k == key)
         open_handoffs = agg.get((key, "open"), Q.Agg()).handoff
-        qa, qh = _quality(sev.get((key, "assistant"), Counter())), _quality(
-            sev.get((key, "human"), Counter())
+        qa, qh = (
+            _quality(sev.get((key, "assistant"), Counter())),
+            _quality(sev.get((key, "human"), Counter())),
         )
         out.append(
             Slice(
