@@ -177,3 +177,13 @@ def live_app(
     app.state.workspace.create_agent("sam", "super-pass-1", "supervisor", "Sam")
     with LiveServer(app) as server:
         yield app, server
+
+
+@pytest.fixture(autouse=True)
+def _close_api_clients() -> Iterator[None]:
+    """Agent clients the API tests opened (tests/clients.py) are closed after each test."""
+    from tests.clients import OPEN
+
+    yield
+    while OPEN:
+        OPEN.pop().close()

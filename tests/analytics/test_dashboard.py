@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from deskpilot.api.auth import issue_token
-from deskpilot.config import DEMO_SECRET
 from deskpilot.db import Database
 from tests.analytics.recount import mean, pct, recount
+from tests.clients import agent_client, customer_client
 from tests.conftest import NOW
 from tests.factories import make_customer
 
@@ -22,30 +20,6 @@ PERIOD = {
     "start": (NOW - timedelta(hours=1)).isoformat(),
     "end": (NOW + timedelta(days=1)).isoformat(),
 }
-
-
-def _customer(url: str, customer_id: int) -> httpx.Client:
-    token = issue_token(DEMO_SECRET, "customer", customer_id, datetime.now(UTC), 60)
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-
-
-_open: list[httpx.Client] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients() -> Iterator[None]:
-    yield
-    while _open:
-        _open.pop().close()
-
-
-def _agent(url: str, username: str, password: str) -> httpx.Client:
-    res = httpx.post(f"{url}/api/v1/agent/login", json={"username": username, "password": password})
-    assert res.status_code == 200, res.text
-    token = res.json()["token"]
-    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-    _open.append(client)
-    return client
 
 
 def _chat(client: httpx.Client, *texts: str) -> str:
@@ -67,7 +41,10 @@ def _a_known_day(db: Database, url: str, clock: Any) -> dict[str, str]:
     """Two assistant chats (the second a repeat of the first), one an agent handled,
     one where the customer left before an agent came, one still open."""
     a, b, c, d = (make_customer(db, "in_transit", seed=s) for s in (1, 2, 3, 4))
-    with _agent(url, "sam", "super-pass-1") as sup, _agent(url, "alex", "agent-pass-1") as alex:
+    with (
+        agent_client(url, "sam", "super-pass-1") as sup,
+        agent_client(url, "alex", "agent-pass-1") as alex,
+    ):
         return _chats(url, clock, (a, b, c, d), sup, alex)
 
 
@@ -76,13 +53,13 @@ def _chats(
 ) -> dict[str, str]:
     a, b, c, d = customers
     convs: dict[str, str] = {}
-    with _customer(url, a.customer_id) as ca:
+    with customer_client(url, a.customer_id) as ca:
         convs["first"] = _chat(ca, "where is my parcel?")
         _end(ca, convs["first"], 5)
         clock.advance(hours=1)
         convs["repeat"] = _chat(ca, "where is my parcel?")
         _end(ca, convs["repeat"], 4)
-    with _customer(url, b.customer_id) as cb:
+    with customer_client(url, b.customer_id) as cb:
         convs["human"] = _chat(cb, "I want to talk to a person")
         clock.advance(seconds=90)
         assert alex.post(f"/api/v1/agent/conversations/{convs['human']}/claim").status_code == 200
@@ -96,11 +73,11 @@ def _chats(
         assert res.status_code == 200, res.text
         res = cb.post(f"/api/v1/conversations/{convs['human']}/rating", json={"score": 2})
         assert res.status_code == 200
-    with _customer(url, c.customer_id) as cc:
+    with customer_client(url, c.customer_id) as cc:
         convs["left"] = _chat(cc, "I want to talk to a person")
         clock.advance(minutes=2)
         _end(cc, convs["left"])
-    with _customer(url, d.customer_id) as cd:
+    with customer_client(url, d.customer_id) as cd:
         convs["open"] = _chat(cd, "where is my parcel?")
     for conv, severity, categories in (("first", "minor", ["tone"]), ("human", "none", [])):
         res = sup.post(
@@ -116,7 +93,7 @@ def test_that_the_dashboard_agrees_with_a_recount_from_the_raw_tables(
 ) -> None:
     _, server = live_app
     _a_known_day(db, server.url, clock)
-    sup = _agent(server.url, "sam", "super-pass-1")
+    sup = agent_client(server.url, "sam", "super-pass-1")
     d = sup.get("/api/v1/analytics/dashboard", params=PERIOD).json()
     r = recount(db, NOW - timedelta(hours=1), NOW + timedelta(days=1))
     # What a supervisor would read off the page, and what the raw rows say.
@@ -169,7 +146,7 @@ def test_that_the_review_queue_puts_warning_signs_first_and_takes_verdicts_once(
 ) -> None:
     _, server = live_app
     convs = _a_known_day(db, server.url, clock)
-    sup = _agent(server.url, "sam", "super-pass-1")
+    sup = agent_client(server.url, "sam", "super-pass-1")
     queue = sup.get("/api/v1/reviews/queue").json()
     ids = [q["conversation_id"] for q in queue]
     assert convs["open"] not in ids  # still running
@@ -194,7 +171,7 @@ def test_that_the_review_queue_puts_warning_signs_first_and_takes_verdicts_once(
         "/api/v1/reviews", json={"conversation_id": convs["first"], "severity": "none"}
     )
     assert again.status_code == 409
-    alex = _agent(server.url, "alex", "agent-pass-1")
+    alex = agent_client(server.url, "alex", "agent-pass-1")
     assert alex.get("/api/v1/reviews/queue").status_code == 403
     assert alex.get("/api/v1/analytics/dashboard").status_code == 403
 
@@ -204,7 +181,7 @@ def test_that_every_table_exports_as_csv_matching_the_dashboard(
 ) -> None:
     _, server = live_app
     _a_known_day(db, server.url, clock)
-    sup = _agent(server.url, "sam", "super-pass-1")
+    sup = agent_client(server.url, "sam", "super-pass-1")
     d = sup.get("/api/v1/analytics/dashboard", params=PERIOD).json()
     res = sup.get("/api/v1/analytics/export/by_language.csv", params=PERIOD)
     assert res.status_code == 200 and res.headers["content-type"].startswith("text/csv")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,32 +15,8 @@ from deskpilot.api.auth import issue_token
 from deskpilot.config import DEMO_SECRET
 from deskpilot.db import Database
 from deskpilot.db import models as m
+from tests.clients import agent_client, customer_client
 from tests.factories import make_customer
-
-
-def customer_client(url: str, customer_id: int, **kw: Any) -> httpx.Client:
-    token = issue_token(DEMO_SECRET, "customer", customer_id, datetime.now(UTC), 60, **kw)
-    return httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-
-
-_open: list[httpx.Client] = []
-
-
-@pytest.fixture(autouse=True)
-def _close_clients() -> Iterator[None]:
-    yield
-    while _open:
-        _open.pop().close()
-
-
-def agent_client(url: str, username: str, password: str) -> httpx.Client:
-    res = httpx.post(f"{url}/api/v1/agent/login", json={"username": username, "password": password})
-    assert res.status_code == 200, res.text
-    client = httpx.Client(
-        base_url=url, timeout=30, headers={"Authorization": f"Bearer {res.json()['token']}"}
-    )
-    _open.append(client)
-    return client
 
 
 def test_that_a_customer_chats_through_the_api(live_app: Any, db: Database) -> None:
